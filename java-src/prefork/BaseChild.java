@@ -1,0 +1,189 @@
+package prefork;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+
+/**
+ * What a worker process runs: extend it and implement {@link #processRequest()} (the model's BaseChild).
+ * One instance lives in each worker JVM and handles that worker's connections one at a time, so instance
+ * fields persist across requests. Every hook runs in the worker process; the order per connection is
+ * {@link #postAccept()}, {@link #allowDeny()} (then {@link #requestDenied()} or {@link #processRequest()}),
+ * close, {@link #postProcessRequest()}.
+ *
+ * <p>The subclass needs a public no-argument constructor. A hook that throws closes that connection, logs the
+ * stack trace to the manager's log and the worker keeps serving; {@link #initialize()} throwing means the
+ * worker cannot boot.
+ */
+public abstract class BaseChild {
+    private String protocol = "tcp";
+    private int requestsHandled;
+    private SocketChannel channel;
+    private byte[] payload;
+    private DatagramChannel datagramChannel;
+    private InetSocketAddress address;
+    private volatile boolean closed;
+    private String error;
+    private Map<String, String> properties = Map.of();
+
+    /** Called once, when the worker has booted and before its first accept. Throwing fails the worker's boot. */
+    protected void initialize() throws Exception {}
+
+    /** Called after each accept, with {@link #conn()} and {@link #address()} set. */
+    protected void postAccept() throws Exception {}
+
+    /** Returns whether to serve this connection (default true); false calls {@link #requestDenied()} then closes. */
+    protected boolean allowDeny() throws Exception {
+        return true;
+    }
+
+    /** Called for a denied connection before it is closed: the place to send a refusal message. */
+    protected void requestDenied() throws Exception {}
+
+    /** Handles one connection (TCP: talk over {@link #conn()}) or one datagram (UDP: {@link #payload()}). */
+    protected abstract void processRequest() throws Exception;
+
+    /** Called after the connection has been closed, for per-request cleanup. */
+    protected void postProcessRequest() throws Exception {}
+
+    /**
+     * Called once when the worker exits: after max requests, when the manager stops or retires it, or after
+     * an error ({@link #error()} is then set). Not called when the worker is killed.
+     */
+    protected void shutdown() {}
+
+    /** "tcp" or "udp". */
+    public final String protocol() {
+        return protocol;
+    }
+
+    /** How many requests this worker has handled, not counting the current one. */
+    public final int requestsHandled() {
+        return requestsHandled;
+    }
+
+    /** The current TCP connection (blocking socket), or null outside a request and for UDP. */
+    public final Socket conn() {
+        return channel == null ? null : channel.socket();
+    }
+
+    /** The current TCP connection as a channel, or null outside a request and for UDP. */
+    public final SocketChannel channel() {
+        return channel;
+    }
+
+    /** The current datagram's payload (UDP), or null. */
+    public final byte[] payload() {
+        return payload;
+    }
+
+    /** The peer's address for the current connection or datagram. */
+    public final InetSocketAddress address() {
+        return address;
+    }
+
+    /** Whether this worker has been told to exit (it finishes the current request first). */
+    public final boolean closed() {
+        return closed;
+    }
+
+    /** The error that ended the worker, or null; set before {@link #shutdown()} runs. */
+    public final String error() {
+        return error;
+    }
+
+    /** A child property given to the server builder ({@code childProperty(name, value)}), or null. */
+    public final String property(String name) {
+        return properties.get(name);
+    }
+
+    /** UDP: sends {@code data} back to the sender of the current datagram (the model's resp_to). */
+    public final void respTo(byte[] data) throws IOException {
+        if (datagramChannel == null || address == null) {
+            throw new IllegalStateException("respTo is for UDP requests only");
+        }
+        datagramChannel.send(ByteBuffer.wrap(data), address);
+    }
+
+    final void bootstrap(String protocol, Map<String, String> properties) {
+        this.protocol = protocol;
+        this.properties = Map.copyOf(properties);
+    }
+
+    final void markClosed() {
+        closed = true;
+    }
+
+    final void setError(String error) {
+        this.error = error;
+    }
+
+    /** Runs the per-connection hook chain; the connection is always closed. Returns the failure, or null. */
+    final Exception serve(SocketChannel connection) {
+        channel = connection;
+        address = remote(connection);
+        Exception failure = null;
+        try {
+            runHooks();
+        } catch (Exception e) {
+            failure = e;
+        } finally {
+            try {
+                connection.close();
+            } catch (IOException ignored) {
+                // the peer is gone; nothing to do
+            }
+        }
+        return finish(failure);
+    }
+
+    /** Runs the hook chain for one datagram received from {@code sender} on {@code socket}. */
+    final Exception serve(DatagramChannel socket, byte[] datagram, InetSocketAddress sender) {
+        datagramChannel = socket;
+        payload = datagram;
+        address = sender;
+        Exception failure = null;
+        try {
+            runHooks();
+        } catch (Exception e) {
+            failure = e;
+        }
+        return finish(failure);
+    }
+
+    private void runHooks() throws Exception {
+        postAccept();
+        if (allowDeny()) {
+            processRequest();
+        } else {
+            requestDenied();
+        }
+    }
+
+    private Exception finish(Exception failure) {
+        try {
+            postProcessRequest();
+        } catch (Exception e) {
+            if (failure == null) {
+                failure = e;
+            }
+        }
+        channel = null;
+        payload = null;
+        address = null;
+        requestsHandled++;
+        return failure;
+    }
+
+    private static InetSocketAddress remote(SocketChannel connection) {
+        try {
+            return (InetSocketAddress) connection.getRemoteAddress();
+        } catch (IOException | ClassCastException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package prefork;
+
+/**
+ * How many workers to spawn or retire, given the pool's state (Apache prefork's and Net::Server's spare-server
+ * rules, not the model's). Workers still starting count as spare, so a batch is not repeated while it boots.
+ * When spares run short the batch size doubles on each consecutive shortage (1, 2, 4 ... 32), like Apache;
+ * surplus idle workers are retired one per {@code retireIntervalNanos}, never below minServers, never a busy one.
+ */
+final class SparePolicy {
+    static final int MAX_SPAWN_RATE = 32;
+    private final long retireIntervalNanos;
+    private int spawnRate = 1;
+    private long nextRetireNanos;
+
+    SparePolicy(long retireIntervalNanos) {
+        this.retireIntervalNanos = retireIntervalNanos;
+    }
+
+    /** Workers to spawn now, for a pool of {@code total} workers of which {@code spare} are idle or starting. */
+    int toSpawn(PoolBounds bounds, int total, int spare) {
+        int forMinimum = Math.max(0, bounds.minServers() - total);
+        int spareShort = Math.max(0, bounds.minSpareServers() - spare - forMinimum);
+        int room = Math.max(0, bounds.maxServers() - total - forMinimum);
+        int extra = Math.min(Math.min(spareShort, room), spawnRate);
+        if (extra > 0) {
+            spawnRate = Math.min(MAX_SPAWN_RATE, spawnRate * 2);
+        } else if (spareShort == 0) {
+            spawnRate = 1;
+        }
+        return forMinimum + extra;
+    }
+
+    /** Idle workers to retire now, for a pool of {@code total} workers of which {@code idle} are idle. */
+    int toRetire(PoolBounds bounds, int total, int idle, long nowNanos) {
+        if (total > bounds.maxServers()) {
+            return Math.min(idle, total - bounds.maxServers());
+        }
+        if (idle > bounds.maxSpareServers() && total > bounds.minServers() && nowNanos - nextRetireNanos >= 0) {
+            nextRetireNanos = nowNanos + retireIntervalNanos;
+            return 1;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,337 @@
+package prefork;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import prefork.internal.Scoreboard;
+import prefork.internal.WorkerProcesses;
+
+/**
+ * The one thread that owns the pool. Everything else (the server handle, signal handlers, the control plane)
+ * only enqueues tasks; each turn of the loop runs them, then reaps exited workers, notices ready ones, kills
+ * hung ones, and either maintains the pool or drives the shutdown. An error in one turn is logged and the
+ * loop carries on.
+ */
+final class Supervisor implements Runnable {
+    private static final long TICK_MILLIS = 50;
+
+    final CompletableFuture<Void> ready = new CompletableFuture<>();
+    final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final ServerConfig config;
+    private PreforkServer server;
+    private final Scoreboard scoreboard;
+    private final WorkerProcesses processes;
+    private final Runnable releaseResources;
+    private final Map<Integer, WorkerHandle> workers = new TreeMap<>();
+    private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
+    private final BootBackoff backoff;
+    private final PoolStatistics statistics = new PoolStatistics();
+    private PoolBounds bounds;
+    private long generation = 1;
+    private boolean everReady;
+    private Long shutdownDeadline;
+    private boolean finished;
+
+    Supervisor(ServerConfig config, Scoreboard scoreboard, WorkerProcesses processes, Runnable releaseResources) {
+        this.config = config;
+        this.scoreboard = scoreboard;
+        this.processes = processes;
+        this.releaseResources = releaseResources;
+        this.bounds = config.bounds();
+        this.backoff = new BootBackoff(config.log());
+    }
+
+    /** Sets the handle passed to hooks; called once, before the thread starts. */
+    void bind(PreforkServer handle) {
+        this.server = handle;
+    }
+
+    @Override
+    public void run() {
+        try {
+            Hooks.run(config, "preLoop", () -> config.hooks().preLoop(server));
+            while (!finished) {
+                runTasks(TICK_MILLIS);
+                try {
+                    step();
+                } catch (RuntimeException e) {
+                    config.log().log("supervisor error (continuing): " + e);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            workers.values().forEach(worker -> processes.kill(worker.pid));
+            releaseResources.run();
+            ready.completeExceptionally(new IllegalStateException("the server stopped before it was ready"));
+            terminated.complete(null);
+            tasks.forEach(Runnable::run);
+        }
+    }
+
+    /** Runs {@code task} on the supervisor thread (or now, if it has terminated). */
+    void submit(Runnable task) {
+        if (terminated.isDone()) {
+            task.run();
+        } else {
+            tasks.add(task);
+        }
+    }
+
+    private void runTasks(long waitMillis) throws InterruptedException {
+        for (Runnable task = tasks.poll(waitMillis, TimeUnit.MILLISECONDS); task != null; task = tasks.poll()) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                config.log().log("control task failed: " + e);
+            }
+        }
+    }
+
+    private void step() {
+        reapExited();
+        noticeReady();
+        killHung();
+        if (shutdownDeadline == null) {
+            stopOldGeneration();
+            maintainPool();
+        } else {
+            driveShutdown();
+        }
+    }
+
+    private void reapExited() {
+        for (WorkerHandle worker : new ArrayList<>(workers.values())) {
+            OptionalInt status = processes.pollExit(worker.pid);
+            if (status.isEmpty()) {
+                continue;
+            }
+            workers.remove(worker.slot);
+            long requests = scoreboard.requests(worker.slot);
+            String bootError = scoreboard.message(worker.slot);
+            scoreboard.clear(worker.slot);
+            String cause = ExitCause.of(worker, status.getAsInt(), requests);
+            statistics.exited(cause, requests);
+            config.log().log(worker + " exited (" + cause + "): " + ExitCause.describe(status.getAsInt())
+                    + " after " + requests + " requests, " + ageMillis(worker) + " ms"
+                    + (bootError.isEmpty() ? "" : ": " + bootError));
+            if (!worker.ready && shutdownDeadline == null) {
+                bootFailed(worker, bootError.isEmpty() ? ExitCause.describe(status.getAsInt()) : bootError);
+            }
+        }
+    }
+
+    private void bootFailed(WorkerHandle worker, String error) {
+        if (!everReady) {
+            ready.completeExceptionally(new IllegalStateException("no worker could start: " + error));
+            beginShutdown(Duration.ZERO);
+        } else {
+            backoff.failed(worker, error);
+        }
+    }
+
+    private void noticeReady() {
+        for (WorkerHandle worker : workers.values()) {
+            long state = scoreboard.state(worker.slot);
+            if (!worker.ready && (state == Scoreboard.IDLE || state == Scoreboard.BUSY)) {
+                worker.ready = true;
+                everReady = true;
+                backoff.reset();
+                config.log().log(worker + " ready in " + ageMillis(worker) + " ms");
+            }
+        }
+        if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
+            ready.complete(null);
+        }
+    }
+
+    private void killHung() {
+        long limit = config.timeout().toNanos();
+        long graceLimit = config.gracefulTimeout().toNanos();
+        long now = System.nanoTime();
+        for (WorkerHandle worker : workers.values()) {
+            boolean busy = scoreboard.state(worker.slot) == Scoreboard.BUSY;
+            long busyFor = now - scoreboard.busySince(worker.slot);
+            if (!worker.killed && busy && limit > 0 && busyFor > limit) {
+                kill(worker, "timed-out");
+                config.log().log(worker + " busy for " + busyFor / 1_000_000 + " ms on a connection from port "
+                        + scoreboard.remotePort(worker.slot) + ": killed (timeout " + config.timeout() + ")");
+                WorkerInfo info = info(worker);
+                Hooks.run(config, "workerTimedOut", () -> config.hooks().workerTimedOut(server, info));
+            } else if (!worker.killed && worker.stopRequested && shutdownDeadline == null
+                    && now - worker.stopRequestedNanos > graceLimit) {
+                kill(worker, "killed");
+                config.log().log(worker + " did not stop within " + config.gracefulTimeout() + ": killed");
+            }
+        }
+    }
+
+    private void maintainPool() {
+        List<WorkerHandle> current = workers.values().stream()
+                .filter(w -> w.generation == generation && !w.stopRequested).toList();
+        int starting = 0, idle = 0;
+        for (WorkerHandle worker : current) {
+            long state = scoreboard.state(worker.slot);
+            if (!worker.ready) {
+                starting++;
+            } else if (state == Scoreboard.IDLE) {
+                idle++;
+            }
+        }
+        int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting);
+        for (int i = 0; i < spawn && backoff.maySpawn(); i++) {
+            spawn();
+        }
+        int retire = sparePolicy.toRetire(bounds, current.size(), idle, System.nanoTime());
+        current.stream()
+                .filter(w -> w.ready && scoreboard.state(w.slot) == Scoreboard.IDLE)
+                .sorted((a, b) -> a.startedAt.compareTo(b.startedAt))
+                .limit(retire)
+                .forEach(w -> requestStop(w, "retired (surplus idle worker)"));
+    }
+
+    private void stopOldGeneration() {
+        List<WorkerHandle> old = workers.values().stream()
+                .filter(w -> w.generation < generation && !w.stopRequested).toList();
+        if (!old.isEmpty() && countReady(generation) >= Math.max(1, bounds.minServers())) {
+            config.log().log("reload: generation " + generation + " is ready; stopping " + old.size()
+                    + " workers of earlier generations");
+            old.forEach(w -> requestStop(w, "replaced by generation " + generation));
+        }
+    }
+
+    private void driveShutdown() {
+        if (workers.isEmpty()) {
+            config.log().log("all workers have exited; the server is stopped");
+            finished = true;
+        } else if (System.nanoTime() - shutdownDeadline > 0) {
+            List<WorkerHandle> left = workers.values().stream().filter(w -> !w.killed).toList();
+            if (!left.isEmpty()) {
+                config.log().log("graceful timeout: killing " + left.size() + " workers");
+                left.forEach(w -> kill(w, "killed"));
+            }
+        }
+    }
+
+    /** Starts a graceful shutdown that kills what is left after {@code grace}; a shorter grace wins. */
+    void beginShutdown(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        if (shutdownDeadline != null) {
+            shutdownDeadline = Math.min(shutdownDeadline, deadline);
+            return;
+        }
+        shutdownDeadline = deadline;
+        Hooks.run(config, "preServerClose", () -> config.hooks().preServerClose(server));
+        config.log().log("shutting down: stopping " + workers.size() + " workers (grace " + grace + ")");
+        workers.values().forEach(w -> requestStop(w, null));
+    }
+
+    void reload() {
+        if (shutdownDeadline == null) {
+            generation++;
+            config.log().log("reload: starting generation " + generation);
+        }
+    }
+
+    void resize(PoolBounds newBounds) {
+        config.log().log("resize: " + bounds + " -> " + newBounds);
+        bounds = newBounds;
+        if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
+            ready.complete(null);
+        }
+    }
+
+    PoolBounds bounds() {
+        return bounds;
+    }
+
+    List<WorkerInfo> workers() {
+        return workers.values().stream().map(this::info).toList();
+    }
+
+    ServerStats stats() {
+        int busy = 0, idle = 0, starting = 0;
+        long liveRequests = 0;
+        for (WorkerHandle worker : workers.values()) {
+            WorkerState state = state(worker);
+            busy += state == WorkerState.BUSY ? 1 : 0;
+            idle += state == WorkerState.IDLE ? 1 : 0;
+            starting += state == WorkerState.STARTING ? 1 : 0;
+            liveRequests += scoreboard.requests(worker.slot);
+        }
+        return statistics.snapshot(liveRequests, busy, idle, starting, generation);
+    }
+
+    private void spawn() {
+        int slot = 0;
+        while (workers.containsKey(slot)) {
+            slot++;
+        }
+        long maxRequests = config.maxRequests() == 0 ? 0
+                : config.maxRequests() + (long) (Math.random() * (config.maxRequestsJitter() + 1));
+        try {
+            long pid = processes.spawn(slot, maxRequests);
+            WorkerHandle worker = new WorkerHandle(slot, pid, generation, maxRequests);
+            workers.put(slot, worker);
+            statistics.spawned();
+            config.log().log(worker + " spawned");
+        } catch (Exception e) {
+            config.log().log("cannot spawn a worker: " + e);
+            backoff.failed(null, e.toString());
+        }
+    }
+
+    private void requestStop(WorkerHandle worker, String why) {
+        if (!worker.stopRequested) {
+            worker.stopRequested = true;
+            worker.stopRequestedNanos = System.nanoTime();
+            if (why != null) {
+                config.log().log(worker + " " + why + ": asked to stop");
+            }
+            processes.requestStop(worker.pid);
+        }
+    }
+
+    private void kill(WorkerHandle worker, String cause) {
+        worker.killed = true;
+        worker.killCause = cause;
+        processes.kill(worker.pid);
+    }
+
+    private int countReady(long ofGeneration) {
+        return (int) workers.values().stream()
+                .filter(w -> w.ready && w.generation == ofGeneration && !w.stopRequested).count();
+    }
+
+    private WorkerState state(WorkerHandle worker) {
+        long state = scoreboard.state(worker.slot);
+        if (worker.stopRequested || worker.killed || state == Scoreboard.STOPPING) {
+            return WorkerState.STOPPING;
+        }
+        if (!worker.ready) {
+            return WorkerState.STARTING;
+        }
+        return state == Scoreboard.BUSY ? WorkerState.BUSY : WorkerState.IDLE;
+    }
+
+    private WorkerInfo info(WorkerHandle worker) {
+        long sinceActive = System.nanoTime() - scoreboard.lastActive(worker.slot);
+        Instant lastActive = scoreboard.lastActive(worker.slot) == 0 ? worker.startedAt
+                : Instant.now().minusNanos(Math.max(0, sinceActive));
+        return new WorkerInfo(worker.slot, worker.pid, state(worker), scoreboard.requests(worker.slot),
+                worker.startedAt, lastActive, worker.generation);
+    }
+
+    private static long ageMillis(WorkerHandle worker) {
+        return (System.nanoTime() - worker.startedNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,212 @@
+package prefork;
+
+import java.io.BufferedReader;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import prefork.internal.Scoreboard;
+import prefork.internal.WorkerContract;
+
+/**
+ * Internal: the entry point of a worker JVM. The manager starts it with the listening socket on fd 0, a
+ * control pipe on fd 3 (EOF = the manager is gone: exit at once; "stop" = finish the current request, then
+ * exit) and the scoreboard on fd 4. Arguments: child class, slot, max requests, protocol, then name=value
+ * child properties. Exit status 0 after a normal stop, {@link WorkerContract#EXIT_BOOT_FAILED} when it cannot boot.
+ */
+public final class Worker {
+    private final int slot;
+    private final long maxRequests;
+    private final Scoreboard scoreboard;
+    private final BaseChild child;
+    private final Channel listener;
+    private volatile boolean stopping;
+
+    private Worker(int slot, long maxRequests, Scoreboard scoreboard, BaseChild child, Channel listener) {
+        this.slot = slot;
+        this.maxRequests = maxRequests;
+        this.scoreboard = scoreboard;
+        this.child = child;
+        this.listener = listener;
+    }
+
+    public static void main(String[] args) {
+        int slot = Integer.parseInt(args[1]);
+        Scoreboard scoreboard;
+        try {
+            scoreboard = Scoreboard.map(Path.of("/proc/self/fd/" + WorkerContract.SCOREBOARD));
+        } catch (IOException | RuntimeException e) {
+            log("cannot map the scoreboard: " + e);
+            System.exit(WorkerContract.EXIT_BOOT_FAILED);
+            return;
+        }
+        scoreboard.claim(slot, ProcessHandle.current().pid());
+        Thread control = new Thread(Worker::watchManagerUntilStop, "prefork-control");
+        control.setDaemon(true);
+        control.start();
+        Worker worker;
+        try {
+            worker = boot(args, slot, scoreboard);
+        } catch (Throwable e) {
+            String message = "cannot boot " + args[0] + ": " + describe(e);
+            log(message + "\n" + stackTrace(e));
+            scoreboard.setMessage(slot, message);
+            scoreboard.setState(slot, Scoreboard.BOOT_FAILED);
+            System.exit(WorkerContract.EXIT_BOOT_FAILED);
+            return;
+        }
+        current = worker;
+        if (stopRequested) {
+            worker.stop();
+        }
+        worker.run();
+    }
+
+    private static volatile Worker current;
+    private static volatile boolean stopRequested;
+
+    private static Worker boot(String[] args, int slot, Scoreboard scoreboard) throws Exception {
+        Map<String, String> properties = new LinkedHashMap<>();
+        for (int i = 4; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            properties.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        Class<?> type = Class.forName(args[0]);
+        BaseChild child = (BaseChild) type.getConstructor().newInstance();
+        child.bootstrap(args[3], properties);
+        Channel listener = System.inheritedChannel();
+        boolean udp = "udp".equals(args[3]);
+        if (udp ? !(listener instanceof DatagramChannel) : !(listener instanceof ServerSocketChannel)) {
+            throw new IOException("fd 0 is not a " + args[3] + " socket but " + listener);
+        }
+        child.initialize();
+        return new Worker(slot, Long.parseLong(args[2]), scoreboard, child, listener);
+    }
+
+    private void run() {
+        scoreboard.setState(slot, Scoreboard.IDLE);
+        String error = null;
+        try {
+            if (listener instanceof DatagramChannel datagrams) {
+                serveDatagrams(datagrams);
+            } else {
+                serveConnections((ServerSocketChannel) listener);
+            }
+        } catch (IOException e) {
+            if (!stopping) {
+                error = describe(e);
+                log("worker stops: " + error);
+            }
+        }
+        scoreboard.setState(slot, Scoreboard.STOPPING);
+        child.markClosed();
+        child.setError(error);
+        try {
+            child.shutdown();
+        } catch (RuntimeException e) {
+            log("shutdown hook failed:\n" + stackTrace(e));
+        }
+        System.exit(0);
+    }
+
+    private void serveConnections(ServerSocketChannel server) throws IOException {
+        while (!done()) {
+            SocketChannel connection = server.accept();
+            InetSocketAddress remote = (InetSocketAddress) connection.getRemoteAddress();
+            scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
+            report(child.serve(connection));
+            scoreboard.markIdle(slot, child.requestsHandled());
+        }
+    }
+
+    private void serveDatagrams(DatagramChannel socket) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(65536);
+        while (!done()) {
+            buffer.clear();
+            InetSocketAddress sender = (InetSocketAddress) socket.receive(buffer);
+            scoreboard.markBusy(slot, sender.getPort());
+            buffer.flip();
+            byte[] payload = new byte[buffer.remaining()];
+            buffer.get(payload);
+            report(child.serve(socket, payload, sender));
+            scoreboard.markIdle(slot, child.requestsHandled());
+        }
+    }
+
+    private boolean done() {
+        return stopping || (maxRequests > 0 && child.requestsHandled() >= maxRequests);
+    }
+
+    private void report(Exception failure) {
+        if (failure != null) {
+            log("request failed, connection closed:\n" + stackTrace(failure));
+        }
+    }
+
+    /** Reads the control pipe: "stop" stops gracefully; EOF means the manager died, so the worker exits now. */
+    private static void watchManagerUntilStop() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(
+                new FileInputStream("/proc/self/fd/" + WorkerContract.CONTROL), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.equals("stop")) {
+                    stopRequested = true;
+                    Worker worker = current;
+                    if (worker != null) {
+                        worker.stop();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // fall through: without a control pipe the worker cannot be managed
+        }
+        Runtime.getRuntime().halt(0);
+    }
+
+    /** Finishes the current request (if any), then exits; an idle worker stops accepting now. */
+    private void stop() {
+        stopping = true;
+        child.markClosed();
+        if (scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING)) {
+            try {
+                System.err.flush();
+                listener.close();
+            } catch (IOException e) {
+                Runtime.getRuntime().halt(0);
+            }
+        }
+    }
+
+    static void log(String message) {
+        String prefix = "[worker " + ProcessHandle.current().pid() + "] ";
+        System.err.println(prefix + message.replace("\n", "\n" + prefix));
+        System.err.flush();
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while ((root instanceof InvocationTargetException || root instanceof ExceptionInInitializerError)
+                && root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.toString();
+    }
+
+    private static String stackTrace(Throwable e) {
+        StringWriter text = new StringWriter();
+        e.printStackTrace(new PrintWriter(text));
+        return text.toString().stripTrailing();
+    }
+}

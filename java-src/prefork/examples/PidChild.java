@@ -1,0 +1,18 @@
+package prefork.examples;
+
+import java.nio.charset.StandardCharsets;
+import prefork.BaseChild;
+
+/** Replies "<pid>\n" (its own process id) to each connection or datagram and closes: tests use it to see which worker answered. */
+public class PidChild extends BaseChild {
+    private final byte[] reply = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
+
+    @Override
+    protected void processRequest() throws Exception {
+        if (protocol().equals("udp")) {
+            respTo(reply);
+        } else {
+            conn().getOutputStream().write(reply);
+        }
+    }
+}

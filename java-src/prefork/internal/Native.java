@@ -1,0 +1,60 @@
+package prefork.internal;
+
+import java.io.IOException;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+
+/** The loaded {@link LibC}, Linux constants, and errno-to-exception helpers. */
+public final class Native {
+    public static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_REUSEPORT = 15;
+    public static final int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
+    public static final int O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_CLOEXEC = 0x80000;
+    public static final int WNOHANG = 1;
+    public static final int EINTR = 4, ECHILD = 10, EAGAIN = 11, ESRCH = 3;
+    public static final int SIGKILL = 9, SIGTERM = 15;
+
+    private static final class Holder {
+        static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+        static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    }
+
+    private Native() {}
+
+    /** The C library, loaded on first use. */
+    public static LibC libc() {
+        return Holder.LIBC;
+    }
+
+    /** The jnr runtime of {@link #libc()}, for allocating native memory. */
+    public static Runtime runtime() {
+        return Holder.RUNTIME;
+    }
+
+    /** errno of the last call on this thread made through a {@code @SaveError} method. */
+    public static int errno() {
+        return LastError.getLastError(Holder.RUNTIME);
+    }
+
+    /** An IOException reading "{@code what}: strerror(errno)". */
+    public static IOException error(String what, int errno) {
+        return new IOException(what + ": " + libc().strerror(errno) + " (errno " + errno + ")");
+    }
+
+    /** Throws {@link #error} with the current errno when {@code result} is negative; returns it otherwise. */
+    public static int check(int result, String what) throws IOException {
+        if (result < 0) {
+            throw error(what, errno());
+        }
+        return result;
+    }
+
+    /** Closes a native fd, ignoring errors; a negative fd is ignored. */
+    public static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            libc().close(fd);
+        }
+    }
+}

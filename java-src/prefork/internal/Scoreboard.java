@@ -1,0 +1,147 @@
+package prefork.internal;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A shared-memory table with one slot per worker, mapped by the manager and by every worker (Apache's
+ * scoreboard). A worker writes only its own slot, with release stores; the manager reads with acquire loads.
+ * No message per request: a state change costs a few nanoseconds.
+ *
+ * <p>Slot layout (512 bytes): state, pid, requests, last-active nanoTime, busy-since nanoTime, remote port,
+ * message length, then a UTF-8 message (why a worker could not boot).
+ */
+public final class Scoreboard {
+    public static final int SLOTS = 1024;
+    public static final int SLOT_BYTES = 512;
+    public static final long SIZE = (long) SLOTS * SLOT_BYTES;
+
+    /** Slot states, as stored. */
+    public static final long EMPTY = 0, STARTING = 1, IDLE = 2, BUSY = 3, STOPPING = 4, BOOT_FAILED = 5;
+
+    private static final int STATE = 0, PID = 8, REQUESTS = 16, LAST_ACTIVE = 24, BUSY_SINCE = 32,
+            REMOTE_PORT = 40, MESSAGE_LENGTH = 56, MESSAGE = 64;
+    private static final int MESSAGE_MAX = SLOT_BYTES - MESSAGE;
+    private static final VarHandle LONGS =
+            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
+    private final MappedByteBuffer buffer;
+
+    private Scoreboard(MappedByteBuffer buffer) {
+        this.buffer = buffer;
+    }
+
+    /** Maps the scoreboard file at {@code path} (in a worker: /proc/self/fd/N). */
+    public static Scoreboard map(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            return new Scoreboard(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
+        }
+    }
+
+    public long state(int slot) {
+        return get(slot, STATE);
+    }
+
+    public void setState(int slot, long state) {
+        set(slot, STATE, state);
+    }
+
+    /** Atomically moves the slot from {@code expected} to {@code state}; returns whether it did. */
+    public boolean compareAndSetState(int slot, long expected, long state) {
+        return LONGS.compareAndSet(buffer, offset(slot, STATE), expected, state);
+    }
+
+    public long pid(int slot) {
+        return get(slot, PID);
+    }
+
+    public long requests(int slot) {
+        return get(slot, REQUESTS);
+    }
+
+    public long lastActive(int slot) {
+        return get(slot, LAST_ACTIVE);
+    }
+
+    public long busySince(int slot) {
+        return get(slot, BUSY_SINCE);
+    }
+
+    public long remotePort(int slot) {
+        return get(slot, REMOTE_PORT);
+    }
+
+    /** Worker side: the slot's owner announces itself. */
+    public void claim(int slot, long pid) {
+        set(slot, REQUESTS, 0);
+        set(slot, PID, pid);
+        set(slot, LAST_ACTIVE, System.nanoTime());
+        set(slot, STATE, STARTING);
+    }
+
+    /** Worker side: a connection was accepted. */
+    public void markBusy(int slot, int remotePort) {
+        long now = System.nanoTime();
+        set(slot, REMOTE_PORT, remotePort);
+        set(slot, BUSY_SINCE, now);
+        set(slot, LAST_ACTIVE, now);
+        compareAndSetState(slot, IDLE, BUSY);
+    }
+
+    /** Worker side: a connection is done; returns false if the manager asked the worker to stop meanwhile. */
+    public boolean markIdle(int slot, long requests) {
+        set(slot, REQUESTS, requests);
+        set(slot, LAST_ACTIVE, System.nanoTime());
+        return compareAndSetState(slot, BUSY, IDLE);
+    }
+
+    /** Manager side: clears a slot whose worker has been reaped. */
+    public void clear(int slot) {
+        for (int field = 0; field <= MESSAGE_LENGTH; field += 8) {
+            set(slot, field, 0);
+        }
+    }
+
+    /** Worker side: records why the worker could not boot (truncated to fit the slot). */
+    public void setMessage(int slot, String message) {
+        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+        int length = Math.min(bytes.length, MESSAGE_MAX);
+        ByteBuffer view = buffer.duplicate();
+        view.position(slot * SLOT_BYTES + MESSAGE);
+        view.put(bytes, 0, length);
+        set(slot, MESSAGE_LENGTH, length);
+    }
+
+    /** The message a worker left in its slot, or "" when none. */
+    public String message(int slot) {
+        int length = (int) Math.min(get(slot, MESSAGE_LENGTH), MESSAGE_MAX);
+        byte[] bytes = new byte[Math.max(length, 0)];
+        ByteBuffer view = buffer.duplicate();
+        view.position(slot * SLOT_BYTES + MESSAGE);
+        view.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private long get(int slot, int field) {
+        return (long) LONGS.getAcquire(buffer, offset(slot, field));
+    }
+
+    private void set(int slot, int field, long value) {
+        LONGS.setRelease(buffer, offset(slot, field), value);
+    }
+
+    private static int offset(int slot, int field) {
+        if (slot < 0 || slot >= SLOTS) {
+            throw new IndexOutOfBoundsException("scoreboard slot " + slot);
+        }
+        return slot * SLOT_BYTES + field;
+    }
+}

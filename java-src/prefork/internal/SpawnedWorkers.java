@@ -1,0 +1,149 @@
+package prefork.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * Starts worker JVMs with glibc posix_spawn: listener on fd 0, the shared output pipe on fds 1 and 2, a
+ * private control pipe on fd 3, the scoreboard on fd 4, every other fd closed, default signal dispositions,
+ * an empty signal mask, and a process group of its own (a terminal's Ctrl-C reaches only the manager).
+ */
+public final class SpawnedWorkers implements WorkerProcesses {
+    private static final short SETPGROUP = 0x02, SETSIGDEF = 0x04, SETSIGMASK = 0x08;
+
+    private final List<String> command;
+    private final int listenerFd;
+    private final int outputFd;
+    private final int scoreboardFd;
+    private final Map<Long, Integer> controlFds = new ConcurrentHashMap<>();
+
+    /**
+     * @param command the worker command line up to and including the worker main class; the launcher appends
+     *     the slot and max requests between {@code childArgsBefore} and {@code childArgsAfter}
+     */
+    public SpawnedWorkers(List<String> command, int listenerFd, int outputFd, int scoreboardFd) {
+        this.command = List.copyOf(command);
+        this.listenerFd = listenerFd;
+        this.outputFd = outputFd;
+        this.scoreboardFd = scoreboardFd;
+    }
+
+    @Override
+    public long spawn(int slot, long maxRequests) throws IOException {
+        LibC c = Native.libc();
+        int[] pipe = new int[2];
+        Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
+        try {
+            List<String> argv = new ArrayList<>(command);
+            int at = argv.indexOf(WorkerContract.SLOT_PLACEHOLDER);
+            argv.set(at, Integer.toString(slot));
+            argv.set(at + 1, Long.toString(maxRequests));
+            long pid = spawn(argv, pipe[0]);
+            controlFds.put(pid, pipe[1]);
+            return pid;
+        } catch (IOException | RuntimeException e) {
+            Native.closeQuietly(pipe[1]);
+            throw e;
+        } finally {
+            Native.closeQuietly(pipe[0]);
+        }
+    }
+
+    private long spawn(List<String> argv, int controlReadFd) throws IOException {
+        LibC c = Native.libc();
+        Pointer actions = Memory.allocateDirect(Native.runtime(), 512);
+        Pointer attributes = Memory.allocateDirect(Native.runtime(), 1024);
+        Pointer empty = Memory.allocateDirect(Native.runtime(), 128);
+        Pointer all = Memory.allocateDirect(Native.runtime(), 128);
+        c.posix_spawn_file_actions_init(actions);
+        c.posix_spawnattr_init(attributes);
+        try {
+            c.posix_spawn_file_actions_adddup2(actions, listenerFd, WorkerContract.LISTENER);
+            c.posix_spawn_file_actions_adddup2(actions, outputFd, 1);
+            c.posix_spawn_file_actions_adddup2(actions, outputFd, 2);
+            c.posix_spawn_file_actions_adddup2(actions, controlReadFd, WorkerContract.CONTROL);
+            c.posix_spawn_file_actions_adddup2(actions, scoreboardFd, WorkerContract.SCOREBOARD);
+            c.posix_spawn_file_actions_addclosefrom_np(actions, WorkerContract.SCOREBOARD + 1);
+            c.sigemptyset(empty);
+            c.sigfillset(all);
+            c.posix_spawnattr_setsigmask(attributes, empty);
+            c.posix_spawnattr_setsigdefault(attributes, all);
+            c.posix_spawnattr_setpgroup(attributes, 0);
+            c.posix_spawnattr_setflags(attributes, (short) (SETPGROUP | SETSIGDEF | SETSIGMASK));
+            List<Pointer> keepAlive = new ArrayList<>();
+            Pointer argvArray = stringArray(argv, keepAlive);
+            Pointer envArray = stringArray(environment(), keepAlive);
+            int[] pid = new int[1];
+            int error = c.posix_spawn(pid, argv.get(0), actions, attributes, argvArray, envArray);
+            if (error != 0) {
+                throw Native.error("cannot start worker " + argv.get(0), error);
+            }
+            return pid[0];
+        } finally {
+            c.posix_spawn_file_actions_destroy(actions);
+            c.posix_spawnattr_destroy(attributes);
+        }
+    }
+
+    @Override
+    public void requestStop(long pid) {
+        Integer fd = controlFds.get(pid);
+        if (fd != null) {
+            byte[] line = "stop\n".getBytes(StandardCharsets.US_ASCII);
+            Native.libc().write(fd, line, line.length);
+        }
+    }
+
+    @Override
+    public void kill(long pid) {
+        Native.libc().kill((int) pid, Native.SIGKILL);
+    }
+
+    @Override
+    public OptionalInt pollExit(long pid) {
+        int[] status = new int[1];
+        int result = Native.libc().waitpid((int) pid, status, Native.WNOHANG);
+        if (result == 0 || (result < 0 && Native.errno() == Native.EINTR)) {
+            return OptionalInt.empty();
+        }
+        Integer fd = controlFds.remove(pid);
+        if (fd != null) {
+            Native.closeQuietly(fd);
+        }
+        return OptionalInt.of(result < 0 ? -1 : status[0]);
+    }
+
+    @Override
+    public void close() {
+        controlFds.values().forEach(Native::closeQuietly);
+        controlFds.clear();
+    }
+
+    private static List<String> environment() {
+        List<String> env = new ArrayList<>();
+        System.getenv().forEach((name, value) -> env.add(name + "=" + value));
+        return env;
+    }
+
+    /** A NULL-terminated char*[] in native memory; {@code keepAlive} holds the strings until the call returns. */
+    private static Pointer stringArray(List<String> strings, List<Pointer> keepAlive) {
+        int pointerSize = Native.runtime().addressSize();
+        Pointer array = Memory.allocateDirect(Native.runtime(), (long) (strings.size() + 1) * pointerSize, true);
+        for (int i = 0; i < strings.size(); i++) {
+            byte[] bytes = strings.get(i).getBytes(StandardCharsets.UTF_8);
+            Pointer text = Memory.allocateDirect(Native.runtime(), bytes.length + 1, true);
+            text.put(0, bytes, 0, bytes.length);
+            keepAlive.add(text);
+            array.putPointer((long) i * pointerSize, text);
+        }
+        keepAlive.add(array);
+        return array;
+    }
+}
