@@ -3,7 +3,8 @@ package prefork;
 /**
  * How many workers to spawn or retire, given the pool's state (Apache prefork's and Net::Server's spare-server
  * rules, not the model's). Workers still starting count as spare, so a batch is not repeated while it boots.
- * When spares run short the batch size doubles on each consecutive shortage (1, 2, 4 ... 32), like Apache;
+ * When spares run short a batch of the current spawn rate is started, and the rate doubles on each consecutive
+ * shortage (1, 2, 4 ... 32) and drops back to 1 once spares suffice, as in Apache's prefork MPM;
  * surplus idle workers are retired one per {@code retireIntervalNanos}, never below minServers, never a busy one.
  */
 final class SparePolicy {
@@ -21,7 +22,7 @@ final class SparePolicy {
         int forMinimum = Math.max(0, bounds.minServers() - total);
         int spareShort = Math.max(0, bounds.minSpareServers() - spare - forMinimum);
         int room = Math.max(0, bounds.maxServers() - total - forMinimum);
-        int extra = Math.min(Math.min(spareShort, room), spawnRate);
+        int extra = spareShort > 0 ? Math.min(room, spawnRate) : 0;
         if (extra > 0) {
             spawnRate = Math.min(MAX_SPAWN_RATE, spawnRate * 2);
         } else if (spareShort == 0) {

@@ -1,0 +1,62 @@
+package prefork;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import prefork.examples.EchoChild;
+
+/** Bad options fail in validation, before anything is bound or spawned, naming the option and the value. */
+class ServerBuilderTest {
+    private static String refusal(UnaryOperator<ServerBuilder> options) {
+        return assertThrows(IllegalArgumentException.class,
+                () -> options.apply(PreforkServer.builder(EchoChild.class)).validate()).getMessage();
+    }
+
+    @Test
+    void theModelsDefaults() {
+        ServerConfig config = PreforkServer.builder(EchoChild.class).validate();
+        assertEquals(PoolBounds.defaults(), config.bounds());
+        assertEquals(0, config.maxRequests());
+        assertEquals(10000, config.port());
+        assertEquals("127.0.0.1", config.bindIp().getHostAddress());
+        assertEquals("tcp", config.protocol());
+        assertEquals(false, config.reusePort());
+    }
+
+    @Test
+    void refusesInconsistentOrOutOfRangeValues() {
+        assertEquals("minServers=-1 is out of range: it must be between 0 and 500", refusal(b -> b.minServers(-1)));
+        assertEquals("minServers=6 is greater than maxServers=3", refusal(b -> b.minServers(6).maxServers(3)));
+        assertEquals("minSpareServers=4 is greater than maxSpareServers=3",
+                refusal(b -> b.minSpareServers(4).maxSpareServers(3)));
+        assertEquals("port=70000 is out of range: it must be between 0 and 65535", refusal(b -> b.port(70000)));
+        assertEquals("maxRequests=-5 is out of range: it must be between 0 and 4611686018427387903",
+                refusal(b -> b.maxRequests(-5)));
+        assertEquals("protocol=\"sctp\" is unknown: use \"tcp\" or \"udp\"", refusal(b -> b.protocol("sctp")));
+        assertEquals("listen=0 is out of range: it must be between 1 and 65535", refusal(b -> b.listen(0)));
+        assertEquals("timeout=PT-1S must be zero or positive", refusal(b -> b.timeout(Duration.ofSeconds(-1))));
+        assertEquals("bindIp=\"no.such.host.invalid\" is not a known address or host",
+                refusal(b -> b.bindIp("no.such.host.invalid")));
+        assertEquals("reusePort=true is not implemented yet", refusal(b -> b.reusePort(true)));
+    }
+
+    @Test
+    void refusesAChildClassThatIsMissingOrNotABaseChild() {
+        assertEquals("child class \"nope.Missing\" was not found on the classpath",
+                assertThrows(IllegalArgumentException.class,
+                        () -> PreforkServer.builder("nope.Missing").validate()).getMessage());
+        assertEquals("child class \"java.lang.String\" does not extend prefork.BaseChild",
+                assertThrows(IllegalArgumentException.class,
+                        () -> PreforkServer.builder("java.lang.String").validate()).getMessage());
+    }
+
+    @Test
+    void plusServersClampsToValidBounds() {
+        PoolBounds bounds = new PoolBounds(1, 2, 0, 1);
+        assertEquals(new PoolBounds(2, 3, 0, 1), bounds.plusServers(1));
+        assertEquals(new PoolBounds(0, 1, 0, 1), bounds.plusServers(-1).plusServers(-1).plusServers(-1));
+    }
+}

@@ -1,0 +1,18 @@
+package prefork.testchildren;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import prefork.BaseChild;
+
+/** Reads one line: "boom" makes the handler throw; anything else gets the worker's pid back. */
+public class FlakyChild extends BaseChild {
+    @Override
+    protected void processRequest() throws Exception {
+        String line = new BufferedReader(new InputStreamReader(conn().getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if ("boom".equals(line)) {
+            throw new IllegalStateException("boom requested by the client");
+        }
+        conn().getOutputStream().write((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
+    }
+}
