@@ -56,6 +56,15 @@ public abstract class BaseChild {
      */
     protected void shutdown() {}
 
+    /**
+     * Evaluates {@code code} in namespace {@code ns} inside this worker, between requests, and returns the
+     * value to report to the manager. Called for {@link PreforkServer#evalInWorkers} and
+     * {@link PreforkServer#redefine}. The default refuses: a Java child has no evaluator. Runs in the worker.
+     */
+    protected Object evaluate(String ns, String code) throws Exception {
+        throw new UnsupportedOperationException(getClass().getName() + " does not evaluate code");
+    }
+
     /** "tcp" or "udp". */
     public final String protocol() {
         return protocol;

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +14,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import prefork.internal.NativeListener;
-import prefork.internal.OutputPump;
+import prefork.internal.LinePipe;
 import prefork.internal.ScoreboardFile;
 import prefork.internal.SpawnedWorkers;
 
@@ -25,12 +27,14 @@ public final class PreforkServer implements AutoCloseable {
     private final ServerConfig config;
     private final InetSocketAddress address;
     private final Supervisor supervisor;
+    private final WorkerEvals evals;
     private final AtomicInteger stopSignals = new AtomicInteger();
 
-    private PreforkServer(ServerConfig config, InetSocketAddress address, Supervisor supervisor) {
+    private PreforkServer(ServerConfig config, InetSocketAddress address, Supervisor supervisor, WorkerEvals evals) {
         this.config = config;
         this.address = address;
         this.supervisor = supervisor;
+        this.evals = evals;
     }
 
     /** A builder for a server whose workers run {@code childClass}. */
@@ -98,7 +102,29 @@ public final class PreforkServer implements AutoCloseable {
      * them are ready, the old ones are told to stop and each finishes its current connection first. Returns at once.
      */
     public void reload() {
+        evals.clearReplay();
         supervisor.submit(supervisor::reload);
+    }
+
+    /**
+     * Evaluates {@code code} in namespace {@code ns} in every live worker, each between two requests, and
+     * returns each worker's answer by pid (waiting up to {@code timeout}). Not replayed in later workers.
+     * The child must support it ({@link BaseChild#evaluate}); Clojure handlers do.
+     */
+    public Map<Long, EvalResult> evalInWorkers(String ns, String code, Duration timeout) {
+        return evals.send(ns, code, livePids(), timeout, false);
+    }
+
+    /**
+     * Like {@link #evalInWorkers}, and also recorded, so that workers started later (replacements, pool
+     * growth) evaluate it at boot, in order: the whole pool keeps the change until {@link #reload()}.
+     */
+    public Map<Long, EvalResult> redefine(String ns, String code, Duration timeout) {
+        return evals.send(ns, code, livePids(), timeout, true);
+    }
+
+    private List<Long> livePids() {
+        return workers().stream().filter(w -> w.state() != WorkerState.STOPPING).map(WorkerInfo::pid).toList();
     }
 
     /** Starts a graceful shutdown with the gracefulTimeout option as deadline; returns at once. */
@@ -178,7 +204,9 @@ public final class PreforkServer implements AutoCloseable {
         private final ServerConfig config;
         private NativeListener listener;
         private ScoreboardFile scoreboardFile;
-        private OutputPump output;
+        private LinePipe output;
+        private LinePipe replies;
+        private WorkerEvals evals;
         private SpawnedWorkers processes;
         private PreforkServer server;
         private volatile boolean supervisorStarted;
@@ -193,11 +221,16 @@ public final class PreforkServer implements AutoCloseable {
             listener = NativeListener.bind(config.bindIp(), config.port(), config.udp(), config.listen(),
                     config.reusePort());
             scoreboardFile = ScoreboardFile.create();
-            output = OutputPump.start(config.log()::log);
-            processes = new SpawnedWorkers(ServerBuilder.workerCommand(config), listener.fd(), output.writeFd(),
-                    scoreboardFile.fd());
+            output = LinePipe.start("prefork-worker-output", config.log()::log);
+            Path replayFile = WorkerEvals.createReplayFile();
+            WorkerEvals[] evalsRef = new WorkerEvals[1];
+            replies = LinePipe.start("prefork-worker-replies", line -> evalsRef[0].onReply(line));
+            processes = new SpawnedWorkers(ServerBuilder.workerCommand(config, replayFile), listener.fd(),
+                    output.writeFd(), scoreboardFile.fd(), replies.writeFd());
+            evals = new WorkerEvals(replayFile, processes);
+            evalsRef[0] = evals;
             Supervisor supervisor = new Supervisor(config, scoreboardFile.scoreboard(), processes, this::release);
-            server = new PreforkServer(config, listener.address(), supervisor);
+            server = new PreforkServer(config, listener.address(), supervisor, evals);
             supervisor.bind(server);
             startHook(() -> hooks.postBind(server));
             startHook(() -> hooks.preSignalSetup(server));
@@ -263,6 +296,12 @@ public final class PreforkServer implements AutoCloseable {
             if (output != null) {
                 output.close();
             }
+            if (replies != null) {
+                replies.close();
+            }
+            if (evals != null) {
+                evals.deleteReplayFile();
+            }
             if (scoreboardFile != null) {
                 scoreboardFile.close();
             }
@@ -271,6 +310,8 @@ public final class PreforkServer implements AutoCloseable {
             }
             processes = null;
             output = null;
+            replies = null;
+            evals = null;
             scoreboardFile = null;
             listener = null;
         }

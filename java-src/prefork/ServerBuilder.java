@@ -181,7 +181,7 @@ public final class ServerBuilder {
     }
 
     /** The worker command line for these options: java, JVM flags, classpath, worker main, child arguments. */
-    static List<String> workerCommand(ServerConfig config) {
+    static List<String> workerCommand(ServerConfig config, Path replayFile) {
         List<String> command = new ArrayList<>();
         command.add(config.javaCommand());
         command.addAll(config.workerJvmOptions());
@@ -192,6 +192,7 @@ public final class ServerBuilder {
         command.add(WorkerContract.SLOT_PLACEHOLDER);
         command.add(WorkerContract.MAX_REQUESTS_PLACEHOLDER);
         command.add(config.protocol());
+        command.add(replayFile.toString());
         config.childProperties().forEach((name, value) -> command.add(name + "=" + value));
         return command;
     }

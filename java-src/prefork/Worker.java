@@ -1,9 +1,6 @@
 package prefork;
 
-import java.io.BufferedReader;
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
@@ -13,18 +10,18 @@ import java.nio.channels.Channel;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import prefork.internal.Scoreboard;
 import prefork.internal.WorkerContract;
 
 /**
- * Internal: the entry point of a worker JVM. The manager starts it with the listening socket on fd 0, a
- * control pipe on fd 3 (EOF = the manager is gone: exit at once; "stop" = finish the current request, then
- * exit) and the scoreboard on fd 4. Arguments: child class, slot, max requests, protocol, then name=value
- * child properties. Exit status 0 after a normal stop, {@link WorkerContract#EXIT_BOOT_FAILED} when it cannot boot.
+ * Internal: the entry point of a worker JVM. The manager starts it with the listening socket on fd 0, its
+ * output pipe on 1 and 2, a control pipe on fd 3 (see {@link WorkerControl}), the scoreboard on fd 4 and the
+ * reply pipe on fd 5. Arguments: child class, slot, max requests, protocol, replay file (or ""), then
+ * name=value child properties. Exit status 0 after a normal stop, {@link WorkerContract#EXIT_BOOT_FAILED} when it cannot boot.
  */
 public final class Worker {
     private final int slot;
@@ -32,9 +29,12 @@ public final class Worker {
     private final Scoreboard scoreboard;
     private final BaseChild child;
     private final Channel listener;
+    private final ReentrantLock requestLock;
     private volatile boolean stopping;
 
-    private Worker(int slot, long maxRequests, Scoreboard scoreboard, BaseChild child, Channel listener) {
+    private Worker(int slot, long maxRequests, Scoreboard scoreboard, BaseChild child, Channel listener,
+            ReentrantLock requestLock) {
+        this.requestLock = requestLock;
         this.slot = slot;
         this.maxRequests = maxRequests;
         this.scoreboard = scoreboard;
@@ -53,12 +53,11 @@ public final class Worker {
             return;
         }
         scoreboard.claim(slot, ProcessHandle.current().pid());
-        Thread control = new Thread(Worker::watchManagerUntilStop, "prefork-control");
-        control.setDaemon(true);
-        control.start();
+        WorkerControl control = new WorkerControl();
+        control.watch();
         Worker worker;
         try {
-            worker = boot(args, slot, scoreboard);
+            worker = boot(args, slot, scoreboard, control);
         } catch (Throwable e) {
             String message = "cannot boot " + args[0] + ": " + describe(e);
             log(message + "\n" + stackTrace(e));
@@ -67,19 +66,14 @@ public final class Worker {
             System.exit(WorkerContract.EXIT_BOOT_FAILED);
             return;
         }
-        current = worker;
-        if (stopRequested) {
-            worker.stop();
-        }
+        control.booted(worker, worker.child, args[4].isEmpty() ? null : Path.of(args[4]));
         worker.run();
     }
 
-    private static volatile Worker current;
-    private static volatile boolean stopRequested;
-
-    private static Worker boot(String[] args, int slot, Scoreboard scoreboard) throws Exception {
+    private static Worker boot(String[] args, int slot, Scoreboard scoreboard, WorkerControl control)
+            throws Exception {
         Map<String, String> properties = new LinkedHashMap<>();
-        for (int i = 4; i < args.length; i++) {
+        for (int i = 5; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             properties.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
@@ -92,7 +86,7 @@ public final class Worker {
             throw new IOException("fd 0 is not a " + args[3] + " socket but " + listener);
         }
         child.initialize();
-        return new Worker(slot, Long.parseLong(args[2]), scoreboard, child, listener);
+        return new Worker(slot, Long.parseLong(args[2]), scoreboard, child, listener, control.requestLock());
     }
 
     private void run() {
@@ -125,9 +119,14 @@ public final class Worker {
         while (!done()) {
             SocketChannel connection = server.accept();
             InetSocketAddress remote = (InetSocketAddress) connection.getRemoteAddress();
-            scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
-            report(child.serve(connection));
-            scoreboard.markIdle(slot, child.requestsHandled());
+            requestLock.lock();
+            try {
+                scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
+                report(child.serve(connection));
+                scoreboard.markIdle(slot, child.requestsHandled());
+            } finally {
+                requestLock.unlock();
+            }
         }
     }
 
@@ -136,12 +135,17 @@ public final class Worker {
         while (!done()) {
             buffer.clear();
             InetSocketAddress sender = (InetSocketAddress) socket.receive(buffer);
-            scoreboard.markBusy(slot, sender.getPort());
             buffer.flip();
             byte[] payload = new byte[buffer.remaining()];
             buffer.get(payload);
-            report(child.serve(socket, payload, sender));
-            scoreboard.markIdle(slot, child.requestsHandled());
+            requestLock.lock();
+            try {
+                scoreboard.markBusy(slot, sender.getPort());
+                report(child.serve(socket, payload, sender));
+                scoreboard.markIdle(slot, child.requestsHandled());
+            } finally {
+                requestLock.unlock();
+            }
         }
     }
 
@@ -155,28 +159,8 @@ public final class Worker {
         }
     }
 
-    /** Reads the control pipe: "stop" stops gracefully; EOF means the manager died, so the worker exits now. */
-    private static void watchManagerUntilStop() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                new FileInputStream("/proc/self/fd/" + WorkerContract.CONTROL), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.equals("stop")) {
-                    stopRequested = true;
-                    Worker worker = current;
-                    if (worker != null) {
-                        worker.stop();
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // fall through: without a control pipe the worker cannot be managed
-        }
-        Runtime.getRuntime().halt(0);
-    }
-
     /** Finishes the current request (if any), then exits; an idle worker stops accepting now. */
-    private void stop() {
+    void stop() {
         stopping = true;
         child.markClosed();
         if (scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING)) {

@@ -3,36 +3,44 @@ package prefork.internal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
  * Starts worker JVMs with glibc posix_spawn: listener on fd 0, the shared output pipe on fds 1 and 2, a
- * private control pipe on fd 3, the scoreboard on fd 4, every other fd closed, default signal dispositions,
- * an empty signal mask, and a process group of its own (a terminal's Ctrl-C reaches only the manager).
+ * private control pipe on fd 3, the scoreboard on fd 4, the shared reply pipe on fd 5, every other fd closed,
+ * default signal dispositions, an empty signal mask, and a process group of its own (a terminal's Ctrl-C
+ * reaches only the manager). The manager's end of each control pipe is non-blocking: a stuck worker cannot
+ * stall the caller for more than {@link #SEND_LIMIT_NANOS}.
  */
 public final class SpawnedWorkers implements WorkerProcesses {
     private static final short SETPGROUP = 0x02, SETSIGDEF = 0x04, SETSIGMASK = 0x08;
+    static final long SEND_LIMIT_NANOS = 2_000_000_000L;
 
     private final List<String> command;
     private final int listenerFd;
     private final int outputFd;
     private final int scoreboardFd;
-    private final Map<Long, Integer> controlFds = new ConcurrentHashMap<>();
+    private final int repliesFd;
+    /** pid to the manager's end of its control pipe; guarded by itself so a send never races a close. */
+    private final Map<Long, Integer> controlFds = new HashMap<>();
 
     /**
-     * @param command the worker command line up to and including the worker main class; the launcher appends
-     *     the slot and max requests between {@code childArgsBefore} and {@code childArgsAfter}
+     * @param command the worker command line, with {@link WorkerContract#SLOT_PLACEHOLDER} and
+     *     {@link WorkerContract#MAX_REQUESTS_PLACEHOLDER} where each worker's values go
      */
-    public SpawnedWorkers(List<String> command, int listenerFd, int outputFd, int scoreboardFd) {
+    public SpawnedWorkers(List<String> command, int listenerFd, int outputFd, int scoreboardFd, int repliesFd) {
         this.command = List.copyOf(command);
         this.listenerFd = listenerFd;
         this.outputFd = outputFd;
         this.scoreboardFd = scoreboardFd;
+        this.repliesFd = repliesFd;
     }
 
     @Override
@@ -41,12 +49,15 @@ public final class SpawnedWorkers implements WorkerProcesses {
         int[] pipe = new int[2];
         Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
         try {
+            Native.check(c.fcntl(pipe[1], Native.F_SETFL, Native.O_NONBLOCK), "fcntl O_NONBLOCK");
             List<String> argv = new ArrayList<>(command);
             int at = argv.indexOf(WorkerContract.SLOT_PLACEHOLDER);
             argv.set(at, Integer.toString(slot));
             argv.set(at + 1, Long.toString(maxRequests));
             long pid = spawn(argv, pipe[0]);
-            controlFds.put(pid, pipe[1]);
+            synchronized (controlFds) {
+                controlFds.put(pid, pipe[1]);
+            }
             return pid;
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(pipe[1]);
@@ -70,7 +81,8 @@ public final class SpawnedWorkers implements WorkerProcesses {
             c.posix_spawn_file_actions_adddup2(actions, outputFd, 2);
             c.posix_spawn_file_actions_adddup2(actions, controlReadFd, WorkerContract.CONTROL);
             c.posix_spawn_file_actions_adddup2(actions, scoreboardFd, WorkerContract.SCOREBOARD);
-            c.posix_spawn_file_actions_addclosefrom_np(actions, WorkerContract.SCOREBOARD + 1);
+            c.posix_spawn_file_actions_adddup2(actions, repliesFd, WorkerContract.REPLIES);
+            c.posix_spawn_file_actions_addclosefrom_np(actions, WorkerContract.REPLIES + 1);
             c.sigemptyset(empty);
             c.sigfillset(all);
             c.posix_spawnattr_setsigmask(attributes, empty);
@@ -94,11 +106,33 @@ public final class SpawnedWorkers implements WorkerProcesses {
 
     @Override
     public void requestStop(long pid) {
-        Integer fd = controlFds.get(pid);
-        if (fd != null) {
-            byte[] line = "stop\n".getBytes(StandardCharsets.US_ASCII);
-            Native.libc().write(fd, line, line.length);
+        send(pid, "stop\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public boolean send(long pid, byte[] message) {
+        synchronized (controlFds) {
+            Integer fd = controlFds.get(pid);
+            return fd != null && writeFully(fd, message);
         }
+    }
+
+    private static boolean writeFully(int fd, byte[] message) {
+        long deadline = System.nanoTime() + SEND_LIMIT_NANOS;
+        int offset = 0;
+        while (offset < message.length) {
+            byte[] rest = offset == 0 ? message : Arrays.copyOfRange(message, offset, message.length);
+            long n = Native.libc().write(fd, rest, rest.length);
+            if (n > 0) {
+                offset += (int) n;
+            } else if (System.nanoTime() - deadline > 0
+                    || (Native.errno() != Native.EAGAIN && Native.errno() != Native.EINTR)) {
+                return false;
+            } else {
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+        return true;
     }
 
     @Override
@@ -113,17 +147,21 @@ public final class SpawnedWorkers implements WorkerProcesses {
         if (result == 0 || (result < 0 && Native.errno() == Native.EINTR)) {
             return OptionalInt.empty();
         }
-        Integer fd = controlFds.remove(pid);
-        if (fd != null) {
-            Native.closeQuietly(fd);
+        synchronized (controlFds) {
+            Integer fd = controlFds.remove(pid);
+            if (fd != null) {
+                Native.closeQuietly(fd);
+            }
         }
         return OptionalInt.of(result < 0 ? -1 : status[0]);
     }
 
     @Override
     public void close() {
-        controlFds.values().forEach(Native::closeQuietly);
-        controlFds.clear();
+        synchronized (controlFds) {
+            controlFds.values().forEach(Native::closeQuietly);
+            controlFds.clear();
+        }
     }
 
     private static List<String> environment() {

@@ -8,6 +8,8 @@ public final class WorkerContract {
     public static final int CONTROL = 3;
     /** The shared-memory scoreboard file. */
     public static final int SCOREBOARD = 4;
+    /** Write end of the pipe shared by all workers for replies to evaluations (one line each). */
+    public static final int REPLIES = 5;
     /** A worker that cannot boot exits with this status (as gunicorn's workers do). */
     public static final int EXIT_BOOT_FAILED = 3;
 

@@ -14,6 +14,12 @@ public interface WorkerProcesses extends AutoCloseable {
     /** Asks the worker to finish its current request and exit. */
     void requestStop(long pid);
 
+    /**
+     * Writes a message into the worker's control pipe; returns false if the worker is gone or its pipe stayed
+     * full for two seconds.
+     */
+    boolean send(long pid, byte[] message);
+
     /** Kills the worker at once (SIGKILL). */
     void kill(long pid);
 

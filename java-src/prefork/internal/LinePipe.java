@@ -6,32 +6,34 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * The pipe every worker's stdout and stderr are connected to, and a daemon thread that passes each line to the
- * manager's log. The thread ends at EOF: once the manager has closed its write end and every worker has exited.
+ * A pipe whose write end workers inherit, and a daemon thread in the manager that passes each line read from it
+ * to a sink. Used for workers' stdout and stderr (to the log) and for their replies to evaluations. Writes of at
+ * most PIPE_BUF (4096) bytes are atomic, so one-line messages from many workers do not interleave. The thread
+ * ends at EOF: once the manager has closed its write end and every worker has exited.
  */
-public final class OutputPump implements AutoCloseable {
+public final class LinePipe implements AutoCloseable {
     private final int readFd;
     private final int writeFd;
     private final Consumer<String> sink;
 
-    private OutputPump(int readFd, int writeFd, Consumer<String> sink) {
+    private LinePipe(int readFd, int writeFd, Consumer<String> sink) {
         this.readFd = readFd;
         this.writeFd = writeFd;
         this.sink = sink;
     }
 
-    /** Creates the pipe and starts the thread "prefork-worker-output". */
-    public static OutputPump start(Consumer<String> sink) throws IOException {
+    /** Creates the pipe and starts the daemon thread {@code threadName}. */
+    public static LinePipe start(String threadName, Consumer<String> sink) throws IOException {
         int[] fds = new int[2];
         Native.check(Native.libc().pipe2(fds, Native.O_CLOEXEC), "pipe2");
-        OutputPump pump = new OutputPump(fds[0], fds[1], sink);
-        Thread thread = new Thread(pump::pump, "prefork-worker-output");
+        LinePipe pump = new LinePipe(fds[0], fds[1], sink);
+        Thread thread = new Thread(pump::pump, threadName);
         thread.setDaemon(true);
         thread.start();
         return pump;
     }
 
-    /** The write end, for workers' fds 1 and 2. */
+    /** The write end, for workers. */
     public int writeFd() {
         return writeFd;
     }

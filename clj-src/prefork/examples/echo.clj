@@ -1,0 +1,15 @@
+(ns prefork.examples.echo
+  "The demo's handler: echoes each line back until the client closes (TCP), or each datagram (UDP).
+  Redefine `handle` from the nREPL control plane and every worker picks the new definition up.")
+
+(defn handle
+  "Echoes lines from :in to :out; for UDP, sends the payload back with :reply."
+  [{:keys [^java.io.InputStream in ^java.io.OutputStream out payload reply]}]
+  (if payload
+    (reply payload)
+    (let [reader (java.io.BufferedReader. (java.io.InputStreamReader. in "UTF-8"))]
+      (loop []
+        (when-let [line (.readLine reader)]
+          (.write out (.getBytes (str line "\n") "UTF-8"))
+          (.flush out)
+          (recur))))))

@@ -1,0 +1,80 @@
+package prefork;
+
+import clojure.java.api.Clojure;
+import clojure.lang.IFn;
+import java.util.Map;
+
+/**
+ * The one class of the Java core that touches Clojure. In a worker it is the child that runs a Clojure
+ * handler: {@code initialize} asks {@code prefork.worker} to resolve the handler and hook vars named by the
+ * child properties ("handler", "init", "allow?", "on-deny", "post-accept", "post-process", "on-shutdown",
+ * "watch"), and every hook then calls those vars, so a redefinition takes effect on the next request. In the
+ * manager, {@link #call} lets the launcher reach Clojure functions without importing Clojure itself.
+ */
+public class ClojureChild extends BaseChild {
+    private Map<?, ?> hooks;
+    private Object request;
+
+    @Override
+    protected void initialize() {
+        hooks = (Map<?, ?>) call("prefork.worker/boot!", this);
+    }
+
+    @Override
+    protected void postAccept() {
+        request = call("prefork.worker/request", this);
+        invokeHook("post-accept");
+    }
+
+    @Override
+    protected boolean allowDeny() {
+        Object allowed = hooks.containsKey("allow?") ? ((IFn) hooks.get("allow?")).invoke(request) : Boolean.TRUE;
+        return allowed != null && !Boolean.FALSE.equals(allowed);
+    }
+
+    @Override
+    protected void requestDenied() {
+        invokeHook("on-deny");
+    }
+
+    @Override
+    protected void processRequest() {
+        ((IFn) hooks.get("handler")).invoke(request);
+    }
+
+    @Override
+    protected void postProcessRequest() {
+        try {
+            invokeHook("post-process");
+        } finally {
+            request = null;
+        }
+    }
+
+    @Override
+    protected void shutdown() {
+        if (hooks != null && hooks.containsKey("on-shutdown")) {
+            ((IFn) hooks.get("on-shutdown")).invoke(error());
+        }
+    }
+
+    @Override
+    protected Object evaluate(String ns, String code) {
+        return call("prefork.worker/evaluate", ns, code);
+    }
+
+    private void invokeHook(String name) {
+        Object hook = hooks.get(name);
+        if (hook != null) {
+            ((IFn) hook).invoke(request);
+        }
+    }
+
+    /** Requires the namespace of {@code qualifiedName} ("ns/name") and calls that function with {@code args}. */
+    public static Object call(String qualifiedName, Object... args) {
+        String ns = qualifiedName.substring(0, qualifiedName.indexOf('/'));
+        Clojure.var("clojure.core", "require").invoke(Clojure.read(ns));
+        IFn fn = Clojure.var(qualifiedName);
+        return fn.applyTo(clojure.lang.ArraySeq.create(args));
+    }
+}

@@ -1,0 +1,55 @@
+(ns prefork.server-test
+  (:require [clojure.test :refer [deftest is testing]]
+            [prefork.server :as ps]
+            [prefork.test-handlers]))
+
+(defn- refusal [opts handler]
+  (try (with-open [_ (ps/start-server opts handler)] nil)
+       (catch clojure.lang.ExceptionInfo e {:message (ex-message e) :data (ex-data e)})))
+
+(defn- child-pids []
+  (set (map #(.pid ^java.lang.ProcessHandle %) (iterator-seq (.iterator (.children (java.lang.ProcessHandle/current)))))))
+
+(deftest refusals-name-the-key-and-value-and-start-nothing
+  (let [before (child-pids)]
+    (testing "unknown option"
+      (let [{:keys [message data]} (refusal {:port 0 :max-server 3} #'prefork.test-handlers/echo)]
+        (is (= :max-server (:key data)))
+        (is (re-find #"option :max-server 3 is unknown" message))))
+    (testing "a fn value as handler"
+      (let [{:keys [message data]} (refusal {:port 0} (fn [_]))]
+        (is (= :handler (:key data)))
+        (is (re-find #"handlers run in separate worker JVMs" message))))
+    (testing "a symbol that names no var"
+      (is (re-find #"does not name a var" (:message (refusal {:port 0} 'prefork.test-handlers/nope)))))
+    (testing "bad values"
+      (is (= {:key :port :value "80"} (:data (refusal {:port "80"} #'prefork.test-handlers/echo))))
+      (let [{:keys [message data]} (refusal {:port 0 :min-servers 6 :max-servers 3} #'prefork.test-handlers/echo)]
+        (is (= :min-servers (:key data)))
+        (is (= "option :min-servers: minServers=6 is greater than maxServers=3" message)))
+      (is (re-find #"option :protocol: protocol=\"sctp\" is unknown"
+                   (:message (refusal {:port 0 :protocol :sctp} #'prefork.test-handlers/echo))))
+      (is (re-find #"must be a number of seconds"
+                   (:message (refusal {:port 0 :timeout -1} #'prefork.test-handlers/echo)))))
+    (testing "nREPL on a non-loopback address without the opt-in"
+      (let [{:keys [message data]} (refusal {:port 0 :nrepl {:port 0 :bind "0.0.0.0"}} #'prefork.test-handlers/echo)]
+        (is (= :nrepl (:key data)))
+        (is (re-find #"not loopback; add :allow-remote\? true" message))))
+    (is (= before (child-pids)) "no worker was started")))
+
+(deftest start-server-serves-through-the-handler-var
+  (with-open [server (ps/start-server {:port 0 :min-servers 2 :max-servers 3 :min-spare-servers 0
+                                       :max-spare-servers 3}
+                                      'prefork.test-handlers/echo)]
+    (with-open [socket (java.net.Socket. "127.0.0.1" (int (ps/server-port server)))]
+      (.setSoTimeout socket 10000)
+      (let [out (.getOutputStream socket)
+            in (java.io.BufferedReader. (java.io.InputStreamReader. (.getInputStream socket)))]
+        (.write out (.getBytes "hi there\n"))
+        (.flush out)
+        (is (= "hi there" (.readLine in)))))
+    (let [workers (ps/workers server)]
+      (is (= 2 (count workers)))
+      (is (every? #{:idle :busy} (map :state workers)))
+      (is (= #{:slot :pid :state :requests :started-at :last-active :generation} (set (keys (first workers))))))
+    (is (= 2 (:min-servers (ps/stats server))))))

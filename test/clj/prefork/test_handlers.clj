@@ -1,0 +1,17 @@
+(ns prefork.test-handlers
+  "Handlers for the Clojure tests; they run in worker JVMs.")
+
+(defn pid-version
+  "Replies \"<pid> v1\" and closes."
+  [{:keys [^java.io.OutputStream out]}]
+  (.write out (.getBytes (str (.pid (java.lang.ProcessHandle/current)) " v1\n") "UTF-8")))
+
+(defn echo
+  "Echoes lines until the client closes."
+  [{:keys [^java.io.InputStream in ^java.io.OutputStream out]}]
+  (let [reader (java.io.BufferedReader. (java.io.InputStreamReader. in "UTF-8"))]
+    (loop []
+      (when-let [line (.readLine reader)]
+        (.write out (.getBytes (str line "\n") "UTF-8"))
+        (.flush out)
+        (recur)))))
