@@ -127,3 +127,13 @@
                 (nrepl-server/start-server :port (or port 0) :bind (or bind "127.0.0.1") :handler with-server))]
     (when socket (restrict-socket-file socket))
     nrepl))
+
+(defn start-for-java!
+  "For the launcher and Java users: starts the control plane for a PreforkServer started from Java whose
+  workers run `handler` (a fully-qualified symbol string, or nil for a Java child, whose code cannot be
+  redefined). nREPL binds `bind` (loopback unless `allow-remote?`) on `port`. Returns the bound port."
+  [java handler bind port allow-remote?]
+  (let [nrepl-opts {:port port :bind bind :allow-remote? allow-remote?}]
+    (#'ps/check-nrepl nrepl-opts)
+    (let [server (ps/->Server java nil (atom (if handler #{(namespace (symbol handler))} #{})))]
+      (:port (start! server nrepl-opts)))))

@@ -70,6 +70,26 @@ public class ClojureChild extends BaseChild {
         }
     }
 
+    /**
+     * Manager side: checks that {@code symbol} ("my.ns/handle") names a var, loading its namespace here too
+     * (the control plane evaluates redefinitions in the manager first). Throws IllegalArgumentException if not.
+     */
+    public static void requireHandler(String symbol) {
+        int slash = symbol.indexOf('/');
+        if (slash < 1 || slash == symbol.length() - 1) {
+            throw new IllegalArgumentException("handler \"" + symbol + "\" is not a fully-qualified symbol (my.ns/handle)");
+        }
+        Object found;
+        try {
+            found = Clojure.var("clojure.core", "requiring-resolve").invoke(Clojure.read(symbol));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("handler \"" + symbol + "\" cannot be loaded: " + e.getMessage(), e);
+        }
+        if (found == null) {
+            throw new IllegalArgumentException("handler \"" + symbol + "\" does not name a var");
+        }
+    }
+
     /** Requires the namespace of {@code qualifiedName} ("ns/name") and calls that function with {@code args}. */
     public static Object call(String qualifiedName, Object... args) {
         String ns = qualifiedName.substring(0, qualifiedName.indexOf('/'));

@@ -10,12 +10,14 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * The command line: {@code java -jar prefork.jar --handler <class> [options]}. Starts the server with signal
- * handling on, prints "prefork: listening on <protocol> <address>:<port>" to stdout, and runs until TERM or
- * INT (graceful) has stopped every worker. Exit status 0 after a clean stop, 2 for bad options, 1 if start fails.
+ * The command line: {@code java -jar prefork.jar --handler <class or ns/var> [options]}. Starts the server
+ * with signal handling on, prints "prefork: listening on <protocol> <address>:<port>" (and, with
+ * --nrepl-port, "prefork: nREPL control plane on <address>:<port>") to stdout, and runs until TERM or INT
+ * (graceful) has stopped every worker. A handler "my.ns/handle" is a Clojure var, run by {@link ClojureChild}. Exit status 0 after a clean stop, 2 for bad options, 1 if start fails.
  */
 public final class Launcher {
     private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
+    private static final List<String> NREPL_FLAGS = List.of("--nrepl-port", "--nrepl-bind", "--nrepl-allow-remote");
 
     private record Option(String argument, String help, BiConsumer<ServerBuilder, String> apply) {}
 
@@ -59,8 +61,9 @@ public final class Launcher {
 
     public static void main(String[] args) throws Exception {
         ServerBuilder builder;
+        Map<String, String> nrepl = new LinkedHashMap<>();
         try {
-            builder = parse(args);
+            builder = parse(args, nrepl);
         } catch (IllegalArgumentException e) {
             System.err.println("prefork: " + e.getMessage() + " (see --help)");
             System.exit(2);
@@ -84,6 +87,9 @@ public final class Launcher {
         }
         System.out.println("prefork: listening on " + server.protocol() + " " + server.address().getAddress()
                 .getHostAddress() + ":" + server.port());
+        if (nrepl.containsKey("--nrepl-port")) {
+            startNrepl(server, nrepl);
+        }
         System.out.flush();
         while (!server.awaitTermination(Duration.ofDays(1))) {
             // runs until a signal stops the server
@@ -91,8 +97,26 @@ public final class Launcher {
         System.exit(0);
     }
 
-    /** Returns the configured builder, or null when --help was asked for; throws naming a bad flag. */
-    static ServerBuilder parse(String[] args) {
+    private static void startNrepl(PreforkServer server, Map<String, String> flags) {
+        String bind = flags.getOrDefault("--nrepl-bind", "127.0.0.1");
+        try {
+            Object port = ClojureChild.call("prefork.nrepl/start-for-java!", server, flags.get("--handler"), bind,
+                    integer("--nrepl-port", flags.get("--nrepl-port")),
+                    Boolean.parseBoolean(flags.getOrDefault("--nrepl-allow-remote", "false")));
+            System.out.println("prefork: nREPL control plane on " + bind + ":" + port
+                    + " (remote code execution: keep it on loopback)");
+        } catch (RuntimeException e) {
+            System.err.println("prefork: cannot start nREPL: " + e.getMessage());
+            server.close();
+            System.exit(2);
+        }
+    }
+
+    /**
+     * Returns the configured builder, or null when --help was asked for; nREPL flags (and the handler, if it
+     * is a Clojure var) go into {@code nrepl}. Throws IllegalArgumentException naming a bad flag.
+     */
+    static ServerBuilder parse(String[] args, Map<String, String> nrepl) {
         String handler = null;
         List<String[]> ordered = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -106,7 +130,7 @@ public final class Launcher {
                 value = flag.substring(eq + 1);
                 flag = flag.substring(0, eq);
             }
-            if (!flag.equals("--handler") && !OPTIONS.containsKey(flag)) {
+            if (!flag.equals("--handler") && !OPTIONS.containsKey(flag) && !NREPL_FLAGS.contains(flag)) {
                 throw new IllegalArgumentException("unknown option " + flag);
             }
             if (value == null) {
@@ -117,6 +141,8 @@ public final class Launcher {
             }
             if (flag.equals("--handler")) {
                 handler = value;
+            } else if (NREPL_FLAGS.contains(flag)) {
+                nrepl.put(flag, value);
             } else {
                 ordered.add(new String[] {flag, value});
             }
@@ -124,7 +150,14 @@ public final class Launcher {
         if (handler == null) {
             throw new IllegalArgumentException("--handler <class> is required");
         }
-        ServerBuilder builder = PreforkServer.builder(handler);
+        ServerBuilder builder;
+        if (handler.contains("/")) {
+            ClojureChild.requireHandler(handler);
+            builder = PreforkServer.builder(ClojureChild.class).childProperty("handler", handler);
+            nrepl.put("--handler", handler);
+        } else {
+            builder = PreforkServer.builder(handler);
+        }
         for (String[] pair : ordered) {
             OPTIONS.get(pair[0]).apply().accept(builder, pair[1]);
         }
@@ -140,10 +173,13 @@ public final class Launcher {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: java -jar prefork.jar --handler <BaseChild class> [options]");
-        out.println("Serves each connection with a fresh worker JVM's instance of the class; runs until TERM or INT.");
+        out.println("usage: java -jar prefork.jar --handler <BaseChild class | clojure.ns/var> [options]");
+        out.println("Serves connections from a pool of worker JVMs running the handler; runs until TERM or INT.");
         out.println("Signals: HUP reload, INT/TERM graceful stop (twice: now), TTIN/TTOU one more/fewer server.");
         out.println();
         OPTIONS.forEach((name, option) -> out.printf("  %-34s %s%n", name + " " + option.argument(), option.help()));
+        out.printf("  %-34s %s%n", "--nrepl-port N", "start the nREPL control plane in the manager (0 = any port)");
+        out.printf("  %-34s %s%n", "--nrepl-bind IP", "nREPL address (default 127.0.0.1)");
+        out.printf("  %-34s %s%n", "--nrepl-allow-remote true", "allow a non-loopback --nrepl-bind (remote code execution!)");
     }
 }

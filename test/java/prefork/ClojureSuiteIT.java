@@ -20,7 +20,7 @@ class ClojureSuiteIT {
     @Test
     void clojureTestsPass() {
         IFn require = Clojure.var("clojure.core", "require");
-        String[] namespaces = {"prefork.server-test", "prefork.nrepl-test"};
+        String[] namespaces = {"prefork.server-test", "prefork.nrepl-test", "prefork.demo-test"};
         for (String ns : namespaces) {
             require.invoke(Clojure.read(ns));
         }
