@@ -16,6 +16,11 @@
 
 (declare stop-server)
 
+(defn- close-nrepl [{:keys [nrepl nrepl-socket]}]
+  (some-> nrepl (.close))
+  (when nrepl-socket
+    (java.nio.file.Files/deleteIfExists (java.nio.file.Path/of nrepl-socket (make-array String 0)))))
+
 (defrecord Server [^PreforkServer java nrepl watched]
   java.io.Closeable
   (close [this] (stop-server this)))
@@ -147,7 +152,8 @@
         server (->Server java nil watched)]
     (if-let [nrepl-opts (:nrepl opts)]
       (try
-        (assoc server :nrepl ((requiring-resolve 'prefork.nrepl/start!) server nrepl-opts))
+        (assoc server :nrepl ((requiring-resolve 'prefork.nrepl/start!) server nrepl-opts)
+                      :nrepl-socket (some-> (:socket nrepl-opts) str))
         (catch Throwable t
           (.close java)
           (throw t)))
@@ -167,7 +173,7 @@
   ([server]
    (let [s (the-server server)]
      (.close ^PreforkServer (:java s))
-     (some-> (:nrepl s) (.close))
+     (close-nrepl s)
      nil))
   ([server timeout-seconds]
    (let [s (the-server server)
@@ -175,7 +181,7 @@
      (.shutdown java (seconds->duration :timeout-seconds timeout-seconds))
      (.awaitTermination java (.plusSeconds ^Duration (seconds->duration :timeout-seconds timeout-seconds) 10))
      (.close java)
-     (some-> (:nrepl s) (.close))
+     (close-nrepl s)
      nil)))
 
 (defn server-port

@@ -137,3 +137,43 @@
                                  (and (= 2 (count now)) (empty? (filter old now))
                                       (every? #{:idle} (map :state (ps/workers server)))))))
           (is (= "v1" (:version (reply port)))))))))
+
+(deftest load-file-and-a-unix-socket-control-plane
+  (let [dir (java.nio.file.Files/createTempDirectory "prefork-nrepl-test" (make-array java.nio.file.attribute.FileAttribute 0))
+        path (str dir "/nrepl.sock")]
+    (try
+      (with-open [server (ps/start-server {:port 0 :min-servers 2 :max-servers 2 :min-spare-servers 0
+                                           :max-spare-servers 2 :nrepl {:socket path}}
+                                          'prefork.test-handlers/pid-version)]
+        (testing "the socket file is private (0600)"
+          (is (= "rw-------" (java.nio.file.attribute.PosixFilePermissions/toString
+                              (java.nio.file.Files/getPosixFilePermissions
+                               (java.nio.file.Path/of path (make-array String 0))
+                               (make-array java.nio.file.LinkOption 0)))))
+          (is (nil? (ps/nrepl-port server))))
+        (with-open [conn (nrepl/connect :socket path)]
+          (let [session (nrepl/client-session (nrepl/client conn 30000))
+                file (str "(ns prefork.test-handlers)\n"
+                          "(defn pid-version [{:keys [^java.io.OutputStream out]}]\n"
+                          "  (.write out (.getBytes (str (.pid (java.lang.ProcessHandle/current)) \" v3\\n\") \"UTF-8\")))\n")
+                response (ask session {:op "load-file" :file file :file-path "prefork/test_handlers.clj"
+                                       :file-name "test_handlers.clj"})]
+            (testing "load-file of a watched namespace reaches every worker"
+              (is (= 2 (count (filter #(= "ok" (:status %)) (:prefork/results response)))) (pr-str response))
+              (is (= #{"v3"} (set (repeatedly 6 #(:version (reply (ps/server-port server))))))))
+            (testing "(workers) works over the Unix socket too"
+              (is (= (pids server) (set (eval-value session "(mapv :pid (prefork.server/workers))")))))
+            (testing "an evaluation outside watched namespaces stays in the manager"
+              (is (nil? (:prefork/results (ask session {:op "eval" :ns "user" :code "(def x 1)"})))))))
+        (testing "the reloaded workers start from the code on disk"
+          (let [old (pids server)]
+            (ps/reload! server)
+            (is (await-until 60 #(let [now (pids server)]
+                                   (and (= 2 (count now)) (empty? (filter old now))
+                                        (every? #{:idle} (map :state (ps/workers server)))))))
+            (is (= "v1" (:version (reply (ps/server-port server)))))))
+        (.close server)
+        (is (not (.exists (java.io.File. path))) "stop-server removes the socket file"))
+      (finally
+        (java.nio.file.Files/deleteIfExists (java.nio.file.Path/of path (make-array String 0)))
+        (java.nio.file.Files/deleteIfExists dir)))))
