@@ -50,6 +50,12 @@
    :listen              (fn [^ServerBuilder b v] (.listen b (int (int-option :listen v))))
    :protocol            (fn [^ServerBuilder b v] (.protocol b (name v)))
    :reuse-port          (fn [^ServerBuilder b v] (.reusePort b (boolean v)))
+   :unix-path           (fn [^ServerBuilder b v] (.unixPath b (str v)))
+   :unix-mode           (fn [^ServerBuilder b v] (.unixMode b (str v)))
+   :listeners           (fn [^ServerBuilder b v]
+                          (when-not (and (sequential? v) (every? string? v))
+                            (bad-option :listeners v "must be a sequence of strings like \"udp://127.0.0.1:7000\""))
+                          (doseq [spec v] (.addListener b spec)))
    :timeout             (fn [^ServerBuilder b v] (.timeout b (seconds->duration :timeout v)))
    :graceful-timeout    (fn [^ServerBuilder b v] (.gracefulTimeout b (seconds->duration :graceful-timeout v)))
    :start-timeout       (fn [^ServerBuilder b v] (.startTimeout b (seconds->duration :start-timeout v)))
@@ -76,6 +82,7 @@
   {"port" :port "bindIp" :bind "minServers" :min-servers "maxServers" :max-servers
    "minSpareServers" :min-spare-servers "maxSpareServers" :max-spare-servers "maxRequests" :max-requests
    "maxRequestsJitter" :max-requests-jitter "listen" :listen "protocol" :protocol "reusePort" :reuse-port
+   "unixPath" :unix-path "unixMode" :unix-mode "listener" :listeners
    "timeout" :timeout "gracefulTimeout" :graceful-timeout "startTimeout" :start-timeout})
 
 (defn- var-name
@@ -130,13 +137,16 @@
 
 (defn start-server
   "Starts a prefork server whose workers call `handler` (a var, e.g. #'my.app/handle, or a fully-qualified
-  symbol) for every connection, with one map: :socket :in :out :remote-addr :remote-port :local-port
-  :protocol :requests-handled (UDP: :payload and :reply, a fn of a byte array, instead of the streams).
+  symbol) for every connection, with one map: :in :out :socket :remote-addr :remote-port :local-port
+  :protocol :requests-handled (UDP: :payload and :reply, a fn of a byte array, instead of the streams;
+  Unix sockets: no :socket, no address).
   The connection is closed when the handler returns. Returns the running server (java.io.Closeable, for
   with-open) once :min-servers workers are ready; does not block. Options, with defaults:
-    :port 10000 (0 = any free port)   :bind \"127.0.0.1\"   :protocol :tcp (or :udp)   :listen 1024
+    :port 10000 (0 = any free port)   :bind \"127.0.0.1\"   :protocol :tcp (or :udp, :unix)   :listen 1024
+    :unix-path nil (for :unix)  :unix-mode nil (e.g. \"660\")
+    :listeners []  more listeners, each with a pool of its own: \"udp://127.0.0.1:7000\" \"unix:/run/app.sock\"
     :min-servers 5  :max-servers 20  :min-spare-servers 2  :max-spare-servers 10
-    :max-requests 0 (unlimited)  :max-requests-jitter 0  :reuse-port false (not implemented yet)
+    :max-requests 0 (unlimited)  :max-requests-jitter 0  :reuse-port false (tcp only)
     :timeout 30 (seconds a request may take, 0 = no limit)  :graceful-timeout 30  :start-timeout 60
     :worker-jvm-opts (see ServerBuilder/DEFAULT_WORKER_JVM_OPTIONS)  :child-properties {}
     :log (fn [line]) (default: stderr)  :handle-signals false
@@ -197,11 +207,11 @@
 (defn- worker-map [^WorkerInfo w]
   {:slot (.slot w) :pid (.pid w) :state (keyword (str/lower-case (str (.state w))))
    :requests (.requests w) :started-at (.startedAt w) :last-active (.lastActive w)
-   :generation (.generation w)})
+   :generation (.generation w) :listener (.listener w)})
 
 (defn workers
-  "One map per live worker, by slot: :slot :pid :state (:starting :idle :busy :stopping) :requests
-  :started-at :last-active (java.time.Instant) :generation."
+  "One map per live worker, by listener then slot: :slot :pid :state (:starting :idle :busy :stopping)
+  :requests :started-at :last-active (java.time.Instant) :generation :listener (\"tcp://127.0.0.1:7000\")."
   ([] (workers nil))
   ([server] (mapv worker-map (.workers (java-server server)))))
 

@@ -3,7 +3,8 @@
   named, builds the request map for each connection or datagram, and evaluates code the manager sends."
   (:require [clojure.string :as str])
   (:import (prefork BaseChild)
-           (java.net InetSocketAddress Socket)))
+           (java.net InetSocketAddress Socket)
+           (java.nio.channels Channels SocketChannel)))
 
 (def ^:dynamic *in-worker*
   "True in a worker JVM, false in the manager: code sent to workers can test it."
@@ -34,17 +35,18 @@
     (dissoc hooks "init")))
 
 (defn request
-  "The map a handler receives: :socket :in :out (TCP), :payload and :reply (UDP), and always :remote-addr
-  :remote-port :local-port :protocol :requests-handled."
+  "The map a handler receives: :in :out (TCP and Unix), :socket and :local-port (TCP), :payload and :reply
+  (UDP), and always :remote-addr :remote-port (nil for Unix) :protocol :requests-handled."
   [^BaseChild child]
   (let [^InetSocketAddress remote (.address child)
         base {:remote-addr (some-> remote .getAddress .getHostAddress)
               :remote-port (some-> remote .getPort)
               :protocol (.protocol child)
               :requests-handled (.requestsHandled child)}]
-    (if-let [^Socket socket (.conn child)]
-      (assoc base :socket socket :in (.getInputStream socket) :out (.getOutputStream socket)
-                  :local-port (.getLocalPort socket))
+    (if-let [^SocketChannel channel (.channel child)]
+      (let [^Socket socket (.conn child)]
+        (assoc base :socket socket :in (Channels/newInputStream channel) :out (Channels/newOutputStream channel)
+                    :local-port (some-> socket .getLocalPort)))
       (assoc base :payload (.payload child)
                   :reply (fn [^bytes data] (.respTo child data))))))
 

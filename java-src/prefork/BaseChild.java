@@ -33,6 +33,15 @@ public abstract class BaseChild {
     /** Called once, when the worker has booted and before its first accept. Throwing fails the worker's boot. */
     protected void initialize() throws Exception {}
 
+    /**
+     * Called in the worker before it binds its own socket, in reusePort mode only (in the default mode the
+     * manager binds; use {@link ManagerHooks#preBind()} there).
+     */
+    protected void preBind() throws Exception {}
+
+    /** Called in the worker right after it has bound its own socket, in reusePort mode only. */
+    protected void postBind() throws Exception {}
+
     /** Called after each accept, with {@link #conn()} and {@link #address()} set. */
     protected void postAccept() throws Exception {}
 
@@ -65,7 +74,7 @@ public abstract class BaseChild {
         throw new UnsupportedOperationException(getClass().getName() + " does not evaluate code");
     }
 
-    /** "tcp" or "udp". */
+    /** "tcp", "udp" or "unix". */
     public final String protocol() {
         return protocol;
     }
@@ -75,12 +84,15 @@ public abstract class BaseChild {
         return requestsHandled;
     }
 
-    /** The current TCP connection (blocking socket), or null outside a request and for UDP. */
+    /**
+     * The current TCP connection (a blocking socket), or null outside a request and for UDP and Unix sockets
+     * (use {@link #channel()} there).
+     */
     public final Socket conn() {
-        return channel == null ? null : channel.socket();
+        return channel == null || protocol.equals("unix") ? null : channel.socket();
     }
 
-    /** The current TCP connection as a channel, or null outside a request and for UDP. */
+    /** The current TCP or Unix connection as a blocking channel, or null outside a request and for UDP. */
     public final SocketChannel channel() {
         return channel;
     }
@@ -90,7 +102,7 @@ public abstract class BaseChild {
         return payload;
     }
 
-    /** The peer's address for the current connection or datagram. */
+    /** The peer's address for the current connection or datagram; null for a Unix socket. */
     public final InetSocketAddress address() {
         return address;
     }

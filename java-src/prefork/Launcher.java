@@ -1,6 +1,7 @@
 package prefork;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +29,11 @@ public final class Launcher {
     static {
         option("--port", "N", "port to bind, 0 for any (default 10000)", (b, v) -> b.port(integer("--port", v)));
         option("--bind", "IP", "address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)", ServerBuilder::bindIp);
-        option("--protocol", "tcp|udp", "protocol (default tcp)", ServerBuilder::protocol);
+        option("--protocol", "tcp|udp|unix", "protocol (default tcp; unix needs --unix-path)", ServerBuilder::protocol);
+        option("--unix-path", "PATH", "Unix domain socket file for --protocol unix", ServerBuilder::unixPath);
+        option("--unix-mode", "MODE", "octal mode of Unix socket files, e.g. 660 (default: umask)", ServerBuilder::unixMode);
+        option("--add-listener", "SPEC", "another listener with its own pool: tcp://H:P, udp://H:P, unix:/PATH (repeatable)",
+                ServerBuilder::addListener);
         option("--listen", "N", "TCP listen backlog (default 1024)", (b, v) -> b.listen(integer("--listen", v)));
         option("--min-servers", "N", "minimum workers (default 5)", (b, v) -> b.minServers(integer("--min-servers", v)));
         option("--max-servers", "N", "maximum workers (default 20)", (b, v) -> b.maxServers(integer("--max-servers", v)));
@@ -40,12 +45,14 @@ public final class Launcher {
                 (b, v) -> b.maxRequests(integer("--max-requests", v)));
         option("--max-requests-jitter", "N", "add 0..N to each worker's max requests (default 0)",
                 (b, v) -> b.maxRequestsJitter(integer("--max-requests-jitter", v)));
-        option("--reuse-port", "true|false", "SO_REUSEPORT socket per worker (default false; not implemented yet)",
+        option("--reuse-port", "true|false", "a SO_REUSEPORT socket per worker, tcp only (default false)",
                 (b, v) -> b.reusePort(Boolean.parseBoolean(v)));
         option("--timeout", "SECONDS", "kill a worker busy longer than this, 0 = never (default 30)",
                 (b, v) -> b.timeout(Duration.ofSeconds(integer("--timeout", v))));
         option("--graceful-timeout", "SECONDS", "shutdown deadline for in-flight requests (default 30)",
                 (b, v) -> b.gracefulTimeout(Duration.ofSeconds(integer("--graceful-timeout", v))));
+        option("--pid-file", "PATH", "write the manager's pid to PATH while it runs (default none)",
+                (b, v) -> b.pidFile(Path.of(v)));
         option("--worker-jvm-opts", "\"FLAGS\"", "JVM flags for workers, space separated",
                 (b, v) -> b.workerJvmOptions(Arrays.asList(v.trim().split("\\s+"))));
         option("--child-property", "NAME=VALUE", "a property for the child class (repeatable)", (b, v) -> {
@@ -85,8 +92,10 @@ public final class Launcher {
             System.exit(1);
             return;
         }
-        System.out.println("prefork: listening on " + server.protocol() + " " + server.address().getAddress()
-                .getHostAddress() + ":" + server.port());
+        for (ListenerSpec listener : server.listeners()) {
+            System.out.println("prefork: listening on " + listener.protocol() + " " + (listener.path() != null
+                    ? listener.path() : listener.host().getHostAddress() + ":" + listener.port()));
+        }
         if (nrepl.containsKey("--nrepl-port")) {
             startNrepl(server, nrepl);
         }

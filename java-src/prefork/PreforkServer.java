@@ -1,40 +1,36 @@
 package prefork;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
-import prefork.internal.NativeListener;
-import prefork.internal.LinePipe;
-import prefork.internal.ScoreboardFile;
-import prefork.internal.SpawnedWorkers;
+import java.util.function.Function;
 
 /**
- * A running prefork server: the manager's handle on its listening socket and worker pool. Create one with
- * {@code PreforkServer.builder(MyChild.class)...start()}. Every method is thread-safe; pool changes are carried
- * out by the supervisor thread within one tick (50 ms). {@link #close()} is a graceful, idempotent stop.
+ * A running prefork server: the manager's handle on its listening sockets and worker pools (one pool per
+ * listener). Create one with {@code PreforkServer.builder(MyChild.class)...start()}. Every method is
+ * thread-safe; pool changes are carried out by the supervisor threads within one tick (50 ms).
+ * {@link #close()} is a graceful, idempotent stop.
  */
 public final class PreforkServer implements AutoCloseable {
     private final ServerConfig config;
-    private final InetSocketAddress address;
-    private final Supervisor supervisor;
-    private final WorkerEvals evals;
+    private final List<ListenerPool> pools;
+    private final CompletableFuture<Void> terminated;
     private final AtomicInteger stopSignals = new AtomicInteger();
 
-    private PreforkServer(ServerConfig config, InetSocketAddress address, Supervisor supervisor, WorkerEvals evals) {
+    private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile) {
         this.config = config;
-        this.address = address;
-        this.supervisor = supervisor;
-        this.evals = evals;
+        this.pools = List.copyOf(pools);
+        this.terminated = CompletableFuture.allOf(pools.stream().map(pool -> pool.supervisor.terminated)
+                .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> pidFile.remove());
     }
 
     /** A builder for a server whose workers run {@code childClass}. */
@@ -47,63 +43,112 @@ public final class PreforkServer implements AutoCloseable {
         return new ServerBuilder(childClassName);
     }
 
+    /** Binds every listener, runs the start hooks, spawns the pools; on any failure closes everything and rethrows. */
     static PreforkServer start(ServerConfig config) throws IOException {
-        Starter starter = new Starter(config);
+        ManagerHooks hooks = config.hooks();
+        List<ListenerPool> pools = new ArrayList<>();
+        PidFile pidFile = PidFile.check(config.pidFile());
         try {
-            return starter.start();
+            startHook(hooks::preBind);
+            for (ListenerSpec spec : config.listeners()) {
+                pools.add(ListenerPool.open(config, spec));
+            }
+            pidFile.write();
+            PreforkServer server = new PreforkServer(config, pools, pidFile);
+            startHook(() -> hooks.postBind(server));
+            startHook(() -> hooks.preSignalSetup(server));
+            if (config.handleSignals()) {
+                SignalHandlers.install(server, hooks);
+            }
+            startHook(() -> hooks.postSignalSetup(server));
+            startHook(() -> hooks.preInitChildren(server));
+            pools.forEach(pool -> pool.start(server));
+            for (ListenerPool pool : pools) {
+                pool.awaitReady(config.startTimeout());
+            }
+            startHook(() -> hooks.postInitChildren(server));
+            for (ListenerPool pool : pools) {
+                config.log().log("serving " + pool.spec + " with " + config.bounds().minServers() + " workers ready");
+            }
+            return server;
         } catch (IOException | RuntimeException e) {
-            starter.abort();
+            pools.forEach(ListenerPool::abort);
+            pidFile.remove();
             throw e;
         }
     }
 
-    /** The bound port (the real one when 0 was asked for). */
+    private static void startHook(Hooks.Body body) throws IOException {
+        try {
+            body.run();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("a start hook failed: " + e, e);
+        }
+    }
+
+    /** The first listener's bound port (the real one when 0 was asked for); 0 for a Unix socket. */
     public int port() {
-        return address.getPort();
+        return pools.get(0).spec.port();
     }
 
-    /** The bound address and port. */
+    /** The first listener's bound address and port; null for a Unix socket. */
     public InetSocketAddress address() {
-        return address;
+        ListenerSpec spec = pools.get(0).spec;
+        return spec.host() == null ? null : new InetSocketAddress(spec.host(), spec.port());
     }
 
-    /** "tcp" or "udp". */
+    /** Every listener with its bound port, the primary one first. */
+    public List<ListenerSpec> listeners() {
+        return pools.stream().map(pool -> pool.spec).toList();
+    }
+
+    /** The first listener's protocol: "tcp", "udp" or "unix". */
     public String protocol() {
-        return config.protocol();
+        return pools.get(0).spec.protocol();
     }
 
-    /** A snapshot of every live worker, ordered by slot. */
+    /** A snapshot of every live worker, by listener then slot. */
     public List<WorkerInfo> workers() {
-        return ask(supervisor::workers);
+        List<WorkerInfo> all = new ArrayList<>();
+        for (ListenerPool pool : pools) {
+            all.addAll(ask(pool, Supervisor::workers));
+        }
+        return all;
     }
 
-    /** Counters since start, and the pool's current busy/idle/starting counts. */
+    /** Counters since start, summed over the listeners, and the current busy/idle/starting counts. */
     public ServerStats stats() {
-        return ask(supervisor::stats);
+        return ServerStats.sum(pools.stream().map(pool -> ask(pool, Supervisor::stats)).toList());
     }
 
-    /** The pool bounds in force. */
+    /** The pool bounds in force (each listener's pool has them). */
     public PoolBounds bounds() {
-        return ask(supervisor::bounds);
+        return ask(pools.get(0), Supervisor::bounds);
     }
 
-    /** Changes the pool bounds live; the supervisor grows or shrinks the pool on its next tick. */
+    /** Changes the pool bounds live; the supervisors grow or shrink their pools on their next tick. */
     public void resize(PoolBounds bounds) {
-        supervisor.submit(() -> supervisor.resize(bounds));
+        pools.forEach(pool -> pool.supervisor.submit(() -> pool.supervisor.resize(bounds)));
     }
 
     /** Raises (positive) or lowers minServers and maxServers by {@code delta}, clamped to valid bounds (TTIN/TTOU). */
     public void resizeBy(int delta) {
-        supervisor.submit(() -> supervisor.resize(supervisor.bounds().plusServers(delta)));
+        pools.forEach(pool -> pool.supervisor.submit(
+                () -> pool.supervisor.resize(pool.supervisor.bounds().plusServers(delta))));
     }
 
     /**
      * Graceful reload (HUP): a new generation of workers is started from the code on disk; once minServers of
-     * them are ready, the old ones are told to stop and each finishes its current connection first. Returns at once.
+     * them are ready, the old ones are told to stop and each finishes its current connection first. Code
+     * changes sent with {@link #redefine} are forgotten. Returns at once.
      */
     public void reload() {
-        evals.clearReplay();
-        supervisor.submit(supervisor::reload);
+        for (ListenerPool pool : pools) {
+            pool.evals.clearReplay();
+            pool.supervisor.submit(pool.supervisor::reload);
+        }
     }
 
     /**
@@ -112,7 +157,7 @@ public final class PreforkServer implements AutoCloseable {
      * The child must support it ({@link BaseChild#evaluate}); Clojure handlers do.
      */
     public Map<Long, EvalResult> evalInWorkers(String ns, String code, Duration timeout) {
-        return evals.send(ns, code, livePids(), timeout, false);
+        return sendCode(ns, code, timeout, false);
     }
 
     /**
@@ -120,11 +165,17 @@ public final class PreforkServer implements AutoCloseable {
      * growth) evaluate it at boot, in order: the whole pool keeps the change until {@link #reload()}.
      */
     public Map<Long, EvalResult> redefine(String ns, String code, Duration timeout) {
-        return evals.send(ns, code, livePids(), timeout, true);
+        return sendCode(ns, code, timeout, true);
     }
 
-    private List<Long> livePids() {
-        return workers().stream().filter(w -> w.state() != WorkerState.STOPPING).map(WorkerInfo::pid).toList();
+    private Map<Long, EvalResult> sendCode(String ns, String code, Duration timeout, boolean replay) {
+        Map<Long, EvalResult> results = new TreeMap<>();
+        for (ListenerPool pool : pools) {
+            List<Long> pids = ask(pool, Supervisor::workers).stream()
+                    .filter(w -> w.state() != WorkerState.STOPPING).map(WorkerInfo::pid).toList();
+            results.putAll(pool.evals.send(ns, code, pids, timeout, replay));
+        }
+        return results;
     }
 
     /** Starts a graceful shutdown with the gracefulTimeout option as deadline; returns at once. */
@@ -134,21 +185,21 @@ public final class PreforkServer implements AutoCloseable {
 
     /**
      * Stops accepting, lets in-flight requests finish within {@code grace}, then kills the workers that are
-     * left, and releases the socket. Returns at once; see {@link #awaitTermination(Duration)}.
+     * left, and releases the sockets. Returns at once; see {@link #awaitTermination(Duration)}.
      */
     public void shutdown(Duration grace) {
-        supervisor.submit(() -> supervisor.beginShutdown(grace));
+        pools.forEach(pool -> pool.supervisor.submit(() -> pool.supervisor.beginShutdown(grace)));
     }
 
-    /** Kills every worker now and releases the socket. Returns at once. */
+    /** Kills every worker now and releases the sockets. Returns at once. */
     public void shutdownNow() {
         shutdown(Duration.ZERO);
     }
 
-    /** Waits until every worker has exited and the socket is closed; returns whether that happened in time. */
+    /** Waits until every worker has exited and the sockets are closed; returns whether that happened in time. */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         try {
-            supervisor.terminated.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            terminated.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;
@@ -157,9 +208,9 @@ public final class PreforkServer implements AutoCloseable {
         }
     }
 
-    /** Whether the server has stopped completely. */
+    /** Whether the server has stopped completely (and its pid file, if any, is gone). */
     public boolean isTerminated() {
-        return supervisor.terminated.isDone();
+        return terminated.isDone();
     }
 
     /** Graceful shutdown (gracefulTimeout), waiting for it to finish. Idempotent. */
@@ -186,9 +237,9 @@ public final class PreforkServer implements AutoCloseable {
         }
     }
 
-    private <T> T ask(Supplier<T> question) {
+    private static <T> T ask(ListenerPool pool, Function<Supervisor, T> question) {
         CompletableFuture<T> answer = new CompletableFuture<>();
-        supervisor.submit(() -> answer.complete(question.get()));
+        pool.supervisor.submit(() -> answer.complete(question.apply(pool.supervisor)));
         try {
             return answer.get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -196,124 +247,6 @@ public final class PreforkServer implements AutoCloseable {
             throw new IllegalStateException("interrupted while asking the supervisor", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the supervisor did not answer", e);
-        }
-    }
-
-    /** Opens everything in order and, if any step fails, closes what it opened. */
-    private static final class Starter {
-        private final ServerConfig config;
-        private NativeListener listener;
-        private ScoreboardFile scoreboardFile;
-        private LinePipe output;
-        private LinePipe replies;
-        private WorkerEvals evals;
-        private SpawnedWorkers processes;
-        private PreforkServer server;
-        private volatile boolean supervisorStarted;
-
-        Starter(ServerConfig config) {
-            this.config = config;
-        }
-
-        PreforkServer start() throws IOException {
-            ManagerHooks hooks = config.hooks();
-            startHook(hooks::preBind);
-            listener = NativeListener.bind(config.bindIp(), config.port(), config.udp(), config.listen(),
-                    config.reusePort());
-            scoreboardFile = ScoreboardFile.create();
-            output = LinePipe.start("prefork-worker-output", config.log()::log);
-            Path replayFile = WorkerEvals.createReplayFile();
-            WorkerEvals[] evalsRef = new WorkerEvals[1];
-            replies = LinePipe.start("prefork-worker-replies", line -> evalsRef[0].onReply(line));
-            processes = new SpawnedWorkers(ServerBuilder.workerCommand(config, replayFile), listener.fd(),
-                    output.writeFd(), scoreboardFile.fd(), replies.writeFd());
-            evals = new WorkerEvals(replayFile, processes);
-            evalsRef[0] = evals;
-            Supervisor supervisor = new Supervisor(config, scoreboardFile.scoreboard(), processes, this::release);
-            server = new PreforkServer(config, listener.address(), supervisor, evals);
-            supervisor.bind(server);
-            startHook(() -> hooks.postBind(server));
-            startHook(() -> hooks.preSignalSetup(server));
-            if (config.handleSignals()) {
-                SignalHandlers.install(server, hooks);
-            }
-            startHook(() -> hooks.postSignalSetup(server));
-            startHook(() -> hooks.preInitChildren(server));
-            Thread thread = new Thread(supervisor, "prefork-supervisor-" + listener.address().getPort());
-            thread.setDaemon(true);
-            thread.start();
-            supervisorStarted = true;
-            awaitReady(supervisor);
-            startHook(() -> hooks.postInitChildren(server));
-            config.log().log("serving " + config.protocol() + " on " + listener.address() + " with "
-                    + config.bounds().minServers() + " workers ready");
-            return server;
-        }
-
-        private void awaitReady(Supervisor supervisor) throws IOException {
-            try {
-                supervisor.ready.get(config.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                throw new IOException(e.getCause().getMessage(), e.getCause());
-            } catch (TimeoutException e) {
-                throw new IOException("startTimeout=" + config.startTimeout() + " passed before "
-                        + config.bounds().minServers() + " workers were ready");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while starting", e);
-            }
-        }
-
-        private void startHook(Hooks.Body body) throws IOException {
-            try {
-                body.run();
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException("a start hook failed: " + e, e);
-            }
-        }
-
-        /** After a failed start: stops the supervisor if it runs (it then releases everything), else releases. */
-        void abort() {
-            if (!supervisorStarted) {
-                release();
-                return;
-            }
-            server.shutdownNow();
-            try {
-                server.awaitTermination(Duration.ofSeconds(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** Closes what was opened, once. */
-        synchronized void release() {
-            if (processes != null) {
-                processes.close();
-            }
-            if (output != null) {
-                output.close();
-            }
-            if (replies != null) {
-                replies.close();
-            }
-            if (evals != null) {
-                evals.deleteReplayFile();
-            }
-            if (scoreboardFile != null) {
-                scoreboardFile.close();
-            }
-            if (listener != null) {
-                listener.close();
-            }
-            processes = null;
-            output = null;
-            replies = null;
-            evals = null;
-            scoreboardFile = null;
-            listener = null;
         }
     }
 }

@@ -37,6 +37,9 @@ public final class ServerBuilder {
     private String protocol = "tcp";
     private int listen = 1024;
     private boolean reusePort = false;
+    private String unixPath = null;
+    private String unixMode = null;
+    private final List<String> extraListeners = new ArrayList<>();
     private Duration timeout = Duration.ofSeconds(30);
     private Duration gracefulTimeout = Duration.ofSeconds(30);
     private Duration startTimeout = Duration.ofSeconds(60);
@@ -46,6 +49,7 @@ public final class ServerBuilder {
     private ManagerHooks hooks = new ManagerHooks() {};
     private Log log = Log.stderr();
     private boolean handleSignals = false;
+    private Path pidFile = null;
 
     ServerBuilder(String childClass) {
         this.childClass = childClass;
@@ -75,13 +79,29 @@ public final class ServerBuilder {
     /** The port to bind, 0 for any free one; read the bound port from {@link PreforkServer#port()} (default 10000). */
     public ServerBuilder port(int value) { port = value; return this; }
 
-    /** "tcp" or "udp" (default "tcp"). */
+    /** "tcp", "udp" or "unix" (a Unix domain stream socket at {@link #unixPath}) (default "tcp"). */
     public ServerBuilder protocol(String value) { protocol = value; return this; }
+
+    /** The socket file for protocol "unix"; a stale file is replaced, a live server's is refused (default none). */
+    public ServerBuilder unixPath(String value) { unixPath = value; return this; }
+
+    /** The octal file mode of Unix socket files, e.g. "660" (default: as the umask gives). */
+    public ServerBuilder unixMode(String value) { unixMode = value; return this; }
+
+    /**
+     * Also listens on {@code spec} ("tcp://host:port", "udp://host:port" or "unix:/path"), with a worker pool
+     * of its own under the same options and child class (default: only the bindIp/port/protocol listener).
+     */
+    public ServerBuilder addListener(String spec) { extraListeners.add(spec); return this; }
 
     /** TCP listen backlog (default 1024; the model's 5 makes clients wait on SYN retries under load). */
     public ServerBuilder listen(int value) { listen = value; return this; }
 
-    /** Each worker binds its own SO_REUSEPORT socket (default false). Not implemented yet: true is refused. */
+    /**
+     * Each worker binds and listens on a SO_REUSEPORT socket of its own, and the child's preBind/postBind hooks
+     * run in the worker, as in the model (default false: every worker accepts on the one shared socket, which
+     * balances better and loses nothing when a worker dies). TCP only.
+     */
     public ServerBuilder reusePort(boolean value) { reusePort = value; return this; }
 
     /** A worker busy on one request longer than this is killed and replaced; zero = never (default 30 s). */
@@ -117,6 +137,12 @@ public final class ServerBuilder {
      */
     public ServerBuilder handleSignals(boolean value) { handleSignals = value; return this; }
 
+    /**
+     * A file that holds the manager's pid from bind until the server terminates (default none). start() fails
+     * with an IOException naming the option and the file, before binding, when it names a running process.
+     */
+    public ServerBuilder pidFile(Path value) { pidFile = value; return this; }
+
     /** Validates every option, binds, spawns minServers workers and returns once they are ready. */
     public PreforkServer start() throws IOException {
         return PreforkServer.start(validate());
@@ -129,11 +155,16 @@ public final class ServerBuilder {
         PoolBounds.requireRange("maxRequestsJitter", maxRequestsJitter, 0, Long.MAX_VALUE / 2);
         PoolBounds.requireRange("port", port, 0, 65535);
         PoolBounds.requireRange("listen", listen, 1, 65535);
-        if (!protocol.equals("tcp") && !protocol.equals("udp")) {
-            throw new IllegalArgumentException("protocol=\"" + protocol + "\" is unknown: use \"tcp\" or \"udp\"");
+        List<ListenerSpec> listeners = new ArrayList<>();
+        listeners.add(protocol.equals("unix") ? new ListenerSpec("unix", null, 0, unixPath)
+                : new ListenerSpec(protocol, resolve(bindIp), port, null));
+        extraListeners.forEach(spec -> listeners.add(ListenerSpec.parse(spec)));
+        if (reusePort && listeners.stream().anyMatch(l -> !l.protocol().equals("tcp"))) {
+            throw new IllegalArgumentException("reusePort=true is supported for tcp listeners only, not "
+                    + listeners.stream().filter(l -> !l.protocol().equals("tcp")).findFirst().orElseThrow());
         }
-        if (reusePort) {
-            throw new IllegalArgumentException("reusePort=true is not implemented yet");
+        if (unixMode != null) {
+            prefork.internal.NativeListener.permissions(unixMode);
         }
         requireNonNegative("timeout", timeout);
         requireNonNegative("gracefulTimeout", gracefulTimeout);
@@ -143,8 +174,8 @@ public final class ServerBuilder {
         }
         checkChildClass();
         return new ServerConfig(childClass, Map.copyOf(childProperties), bounds, maxRequests, maxRequestsJitter,
-                resolve(bindIp), port, protocol, listen, reusePort, timeout, gracefulTimeout, startTimeout,
-                javaCommand, absolute(classpath), workerJvmOptions, hooks, log, handleSignals);
+                List.copyOf(listeners), listen, reusePort, unixMode, timeout, gracefulTimeout, startTimeout,
+                javaCommand, absolute(classpath), workerJvmOptions, hooks, log, handleSignals, pidFile);
     }
 
     private void checkChildClass() {
@@ -180,8 +211,8 @@ public final class ServerBuilder {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
-    /** The worker command line for these options: java, JVM flags, classpath, worker main, child arguments. */
-    static List<String> workerCommand(ServerConfig config, Path replayFile) {
+    /** The worker command line for one listener: java, JVM flags, classpath, worker main, its arguments. */
+    static List<String> workerCommand(ServerConfig config, ListenerSpec listener, Path replayFile) {
         List<String> command = new ArrayList<>();
         command.add(config.javaCommand());
         command.addAll(config.workerJvmOptions());
@@ -191,7 +222,8 @@ public final class ServerBuilder {
         command.add(config.childClass());
         command.add(WorkerContract.SLOT_PLACEHOLDER);
         command.add(WorkerContract.MAX_REQUESTS_PLACEHOLDER);
-        command.add(config.protocol());
+        command.add(listener.toString());
+        command.add(config.reusePort() ? "reuseport:" + config.listen() : "inherited");
         command.add(replayFile.toString());
         config.childProperties().forEach((name, value) -> command.add(name + "=" + value));
         return command;

@@ -1,6 +1,6 @@
 package prefork;
 
-import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +12,10 @@ record ServerConfig(
         PoolBounds bounds,
         long maxRequests,
         long maxRequestsJitter,
-        InetAddress bindIp,
-        int port,
-        String protocol,
+        List<ListenerSpec> listeners,
         int listen,
         boolean reusePort,
+        String unixMode,
         Duration timeout,
         Duration gracefulTimeout,
         Duration startTimeout,
@@ -25,9 +24,6 @@ record ServerConfig(
         List<String> workerJvmOptions,
         ManagerHooks hooks,
         Log log,
-        boolean handleSignals) {
-
-    boolean udp() {
-        return protocol.equals("udp");
-    }
+        boolean handleSignals,
+        Path pidFile) {
 }

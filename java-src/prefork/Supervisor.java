@@ -27,9 +27,11 @@ final class Supervisor implements Runnable {
     final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final ServerConfig config;
+    private final String listener;
     private PreforkServer server;
     private final Scoreboard scoreboard;
     private final WorkerProcesses processes;
+    private final Runnable stopListening;
     private final Runnable releaseResources;
     private final Map<Integer, WorkerHandle> workers = new TreeMap<>();
     private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
@@ -41,8 +43,11 @@ final class Supervisor implements Runnable {
     private Long shutdownDeadline;
     private boolean finished;
 
-    Supervisor(ServerConfig config, Scoreboard scoreboard, WorkerProcesses processes, Runnable releaseResources) {
+    Supervisor(ServerConfig config, String listener, Scoreboard scoreboard, WorkerProcesses processes,
+            Runnable stopListening, Runnable releaseResources) {
+        this.stopListening = stopListening;
         this.config = config;
+        this.listener = listener;
         this.scoreboard = scoreboard;
         this.processes = processes;
         this.releaseResources = releaseResources;
@@ -216,7 +221,7 @@ final class Supervisor implements Runnable {
         } else if (System.nanoTime() - shutdownDeadline > 0) {
             List<WorkerHandle> left = workers.values().stream().filter(w -> !w.killed).toList();
             if (!left.isEmpty()) {
-                config.log().log("graceful timeout: killing " + left.size() + " workers");
+                config.log().log("shutdown deadline reached: killing " + left.size() + " workers");
                 left.forEach(w -> kill(w, "killed"));
             }
         }
@@ -231,7 +236,8 @@ final class Supervisor implements Runnable {
         }
         shutdownDeadline = deadline;
         Hooks.run(config, "preServerClose", () -> config.hooks().preServerClose(server));
-        config.log().log("shutting down: stopping " + workers.size() + " workers (grace " + grace + ")");
+        config.log().log("shutting down " + listener + ": stopping " + workers.size() + " workers (grace " + grace + ")");
+        stopListening.run();
         workers.values().forEach(w -> requestStop(w, null));
     }
 
@@ -283,7 +289,7 @@ final class Supervisor implements Runnable {
             WorkerHandle worker = new WorkerHandle(slot, pid, generation, maxRequests);
             workers.put(slot, worker);
             statistics.spawned();
-            config.log().log(worker + " spawned");
+            config.log().log(worker + " spawned for " + listener);
         } catch (Exception e) {
             config.log().log("cannot spawn a worker: " + e);
             backoff.failed(null, e.toString());
@@ -328,7 +334,7 @@ final class Supervisor implements Runnable {
         Instant lastActive = scoreboard.lastActive(worker.slot) == 0 ? worker.startedAt
                 : Instant.now().minusNanos(Math.max(0, sinceActive));
         return new WorkerInfo(worker.slot, worker.pid, state(worker), scoreboard.requests(worker.slot),
-                worker.startedAt, lastActive, worker.generation);
+                worker.startedAt, lastActive, worker.generation, listener);
     }
 
     private static long ageMillis(WorkerHandle worker) {

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
 import java.nio.channels.DatagramChannel;
@@ -20,8 +21,9 @@ import prefork.internal.WorkerContract;
 /**
  * Internal: the entry point of a worker JVM. The manager starts it with the listening socket on fd 0, its
  * output pipe on 1 and 2, a control pipe on fd 3 (see {@link WorkerControl}), the scoreboard on fd 4 and the
- * reply pipe on fd 5. Arguments: child class, slot, max requests, protocol, replay file (or ""), then
- * name=value child properties. Exit status 0 after a normal stop, {@link WorkerContract#EXIT_BOOT_FAILED} when it cannot boot.
+ * reply pipe on fd 5. Arguments: child class, slot, max requests, listener ({@link ListenerSpec}), mode
+ * ("inherited", or "reuseport:BACKLOG" to bind its own socket), replay file (or ""), then name=value child
+ * properties. Exit status 0 after a normal stop, {@link WorkerContract#EXIT_BOOT_FAILED} when it cannot boot.
  */
 public final class Worker {
     private final int slot;
@@ -66,27 +68,40 @@ public final class Worker {
             System.exit(WorkerContract.EXIT_BOOT_FAILED);
             return;
         }
-        control.booted(worker, worker.child, args[4].isEmpty() ? null : Path.of(args[4]));
+        control.booted(worker, worker.child, args[5].isEmpty() ? null : Path.of(args[5]));
         worker.run();
     }
 
     private static Worker boot(String[] args, int slot, Scoreboard scoreboard, WorkerControl control)
             throws Exception {
         Map<String, String> properties = new LinkedHashMap<>();
-        for (int i = 5; i < args.length; i++) {
+        for (int i = 6; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             properties.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
+        ListenerSpec spec = ListenerSpec.parse(args[3]);
         Class<?> type = Class.forName(args[0]);
         BaseChild child = (BaseChild) type.getConstructor().newInstance();
-        child.bootstrap(args[3], properties);
-        Channel listener = System.inheritedChannel();
-        boolean udp = "udp".equals(args[3]);
-        if (udp ? !(listener instanceof DatagramChannel) : !(listener instanceof ServerSocketChannel)) {
-            throw new IOException("fd 0 is not a " + args[3] + " socket but " + listener);
+        child.bootstrap(spec.protocol(), properties);
+        Channel listener = args[4].startsWith("reuseport:")
+                ? bindOwnSocket(child, spec, Integer.parseInt(args[4].substring("reuseport:".length())))
+                : System.inheritedChannel();
+        if (spec.udp() ? !(listener instanceof DatagramChannel) : !(listener instanceof ServerSocketChannel)) {
+            throw new IOException("fd 0 is not a " + spec.protocol() + " socket but " + listener);
         }
         child.initialize();
         return new Worker(slot, Long.parseLong(args[2]), scoreboard, child, listener, control.requestLock());
+    }
+
+    /** Reuse-port mode: the worker binds and listens on a SO_REUSEPORT socket of its own, between the bind hooks. */
+    private static ServerSocketChannel bindOwnSocket(BaseChild child, ListenerSpec spec, int backlog) throws Exception {
+        child.preBind();
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        server.bind(new InetSocketAddress(spec.host(), spec.port()), backlog);
+        child.postBind();
+        return server;
     }
 
     private void run() {
@@ -118,10 +133,10 @@ public final class Worker {
     private void serveConnections(ServerSocketChannel server) throws IOException {
         while (!done()) {
             SocketChannel connection = server.accept();
-            InetSocketAddress remote = (InetSocketAddress) connection.getRemoteAddress();
             requestLock.lock();
             try {
-                scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
+                scoreboard.markBusy(slot, connection.getRemoteAddress() instanceof InetSocketAddress remote
+                        ? remote.getPort() : 0);
                 report(child.serve(connection));
                 scoreboard.markIdle(slot, child.requestsHandled());
             } finally {
@@ -159,11 +174,16 @@ public final class Worker {
         }
     }
 
-    /** Finishes the current request (if any), then exits; an idle worker stops accepting now. */
+    /**
+     * Stops accepting now and exits after the current request, if any. A busy UDP worker keeps its socket
+     * until the request is done (respTo needs it). Closing the inherited socket sends fds 0-2 to /dev/null
+     * (the JDK does that), so the worker's last output may not reach the manager's log.
+     */
     void stop() {
         stopping = true;
         child.markClosed();
-        if (scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING)) {
+        boolean idle = scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING);
+        if (idle || !(listener instanceof DatagramChannel)) {
             try {
                 System.err.flush();
                 listener.close();

@@ -12,6 +12,7 @@ import java.time.Instant;
  * @param startedAt when the manager spawned it
  * @param lastActive when it last started or finished a request (or was spawned)
  * @param generation 1 for the first workers, incremented by every reload
+ * @param listener the listener it serves, as {@link ListenerSpec#toString()} ("tcp://127.0.0.1:7000")
  */
 public record WorkerInfo(int slot, long pid, WorkerState state, long requests, Instant startedAt,
-        Instant lastActive, long generation) {}
+        Instant lastActive, long generation, String listener) {}

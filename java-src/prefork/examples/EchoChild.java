@@ -3,10 +3,11 @@ package prefork.examples;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import prefork.BaseChild;
 
-/** Echo: reads lines and writes each one back until the client closes (TCP); sends each datagram back (UDP). */
+/** Echo: reads lines and writes each one back until the client closes (TCP, Unix); sends each datagram back (UDP). */
 public class EchoChild extends BaseChild {
     @Override
     protected void processRequest() throws Exception {
@@ -14,8 +15,8 @@ public class EchoChild extends BaseChild {
             respTo(payload());
             return;
         }
-        BufferedReader in = new BufferedReader(new InputStreamReader(conn().getInputStream(), StandardCharsets.UTF_8));
-        OutputStream out = conn().getOutputStream();
+        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel()), StandardCharsets.UTF_8));
+        OutputStream out = Channels.newOutputStream(channel());
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();

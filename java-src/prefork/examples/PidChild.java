@@ -1,5 +1,6 @@
 package prefork.examples;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import prefork.BaseChild;
 
@@ -12,7 +13,7 @@ public class PidChild extends BaseChild {
         if (protocol().equals("udp")) {
             respTo(reply);
         } else {
-            conn().getOutputStream().write(reply);
+            channel().write(ByteBuffer.wrap(reply));
         }
     }
 }

@@ -51,5 +51,5 @@
     (let [workers (ps/workers server)]
       (is (= 2 (count workers)))
       (is (every? #{:idle :busy} (map :state workers)))
-      (is (= #{:slot :pid :state :requests :started-at :last-active :generation} (set (keys (first workers))))))
+      (is (= #{:slot :pid :state :requests :started-at :last-active :generation :listener} (set (keys (first workers))))))
     (is (= 2 (:min-servers (ps/stats server))))))

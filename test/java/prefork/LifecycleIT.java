@@ -64,6 +64,9 @@ class LifecycleIT {
             server.shutdown(Duration.ofSeconds(30));
             Await.until(Duration.ofSeconds(10), "shutdown has begun", () -> log.contains("shutting down"));
             assertEquals("during", Clients.send(socket, "during"));
+            Await.until(Duration.ofSeconds(10), "new connections are refused while the old one finishes",
+                    () -> refused(server.port()));
+            assertEquals("still", Clients.send(socket, "still"));
             assertTrue(!server.isTerminated(), "the server waits for the connection");
         } finally {
             assertTrue(server.awaitTermination(Duration.ofSeconds(20)), "terminates once the client is done");
@@ -71,6 +74,14 @@ class LifecycleIT {
         }
         assertThrows(IOException.class, () -> Clients.exchange(server.port(), "after"), "nothing listens any more");
         assertTrue(log.contains("exited (stopped): exit status 0 after 1 requests"));
+    }
+
+    private static boolean refused(int port) {
+        try (Socket probe = Clients.connect(port)) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     @Test

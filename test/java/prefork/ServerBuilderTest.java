@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import prefork.examples.EchoChild;
@@ -20,9 +21,7 @@ class ServerBuilderTest {
         ServerConfig config = PreforkServer.builder(EchoChild.class).validate();
         assertEquals(PoolBounds.defaults(), config.bounds());
         assertEquals(0, config.maxRequests());
-        assertEquals(10000, config.port());
-        assertEquals("127.0.0.1", config.bindIp().getHostAddress());
-        assertEquals("tcp", config.protocol());
+        assertEquals(List.of(ListenerSpec.parse("tcp://127.0.0.1:10000")), config.listeners());
         assertEquals(false, config.reusePort());
     }
 
@@ -35,12 +34,18 @@ class ServerBuilderTest {
         assertEquals("port=70000 is out of range: it must be between 0 and 65535", refusal(b -> b.port(70000)));
         assertEquals("maxRequests=-5 is out of range: it must be between 0 and 4611686018427387903",
                 refusal(b -> b.maxRequests(-5)));
-        assertEquals("protocol=\"sctp\" is unknown: use \"tcp\" or \"udp\"", refusal(b -> b.protocol("sctp")));
+        assertEquals("protocol=\"sctp\" is unknown: use \"tcp\", \"udp\" or \"unix\"", refusal(b -> b.protocol("sctp")));
         assertEquals("listen=0 is out of range: it must be between 1 and 65535", refusal(b -> b.listen(0)));
         assertEquals("timeout=PT-1S must be zero or positive", refusal(b -> b.timeout(Duration.ofSeconds(-1))));
         assertEquals("bindIp=\"no.such.host.invalid\" is not a known address or host",
                 refusal(b -> b.bindIp("no.such.host.invalid")));
-        assertEquals("reusePort=true is not implemented yet", refusal(b -> b.reusePort(true)));
+        assertEquals("reusePort=true is supported for tcp listeners only, not udp://127.0.0.1:7000",
+                refusal(b -> b.reusePort(true).addListener("udp://127.0.0.1:7000")));
+        assertEquals("unixPath=\"null\" must be a path of 1 to 107 bytes", refusal(b -> b.protocol("unix")));
+        assertEquals("unixMode=\"rw\" is not an octal file mode like 660",
+                refusal(b -> b.protocol("unix").unixPath("/tmp/x.sock").unixMode("rw")));
+        assertEquals("listener \"sctp:/x\" is not tcp://host:port, udp://host:port or unix:/path",
+                refusal(b -> b.addListener("sctp:/x")));
     }
 
     @Test
