@@ -53,3 +53,31 @@
       (is (every? #{:idle :busy} (map :state workers)))
       (is (= #{:slot :pid :state :requests :started-at :last-active :generation :listener} (set (keys (first workers))))))
     (is (= 2 (:min-servers (ps/stats server))))))
+
+(deftest udp-unix-and-several-listeners-from-clojure
+  (let [dir (java.nio.file.Files/createTempDirectory "prefork-clj" (make-array java.nio.file.attribute.FileAttribute 0))
+        path (str dir "/echo.sock")]
+    (try
+      (with-open [server (ps/start-server {:port 0 :protocol :udp :min-servers 1 :max-servers 2
+                                           :min-spare-servers 0 :max-spare-servers 2
+                                           :listeners ["tcp://127.0.0.1:0" (str "unix:" path)]}
+                                          'prefork.examples.echo/handle)]
+        (testing "UDP: the handler gets :payload and answers with :reply"
+          (with-open [socket (java.net.DatagramSocket.)]
+            (.setSoTimeout socket 5000)
+            (let [data (.getBytes "ping over udp")]
+              (.send socket (java.net.DatagramPacket. data (alength data)
+                                                      (java.net.InetSocketAddress. "127.0.0.1" (int (ps/server-port server)))))
+              (let [packet (java.net.DatagramPacket. (byte-array 256) 256)]
+                (.receive socket packet)
+                (is (= "ping over udp" (String. (.getData packet) 0 (.getLength packet))))))))
+        (testing "a Unix socket listener, and :listener in (workers)"
+          (with-open [channel (java.nio.channels.SocketChannel/open
+                               (java.net.UnixDomainSocketAddress/of ^String path))]
+            (.write channel (java.nio.ByteBuffer/wrap (.getBytes "unix line\n")))
+            (let [in (java.io.BufferedReader. (java.io.InputStreamReader. (java.nio.channels.Channels/newInputStream channel)))]
+              (is (= "unix line" (.readLine in)))))
+          (is (= 3 (count (set (map :listener (ps/workers server))))))))
+      (finally
+        (java.nio.file.Files/deleteIfExists (java.nio.file.Path/of path (make-array String 0)))
+        (java.nio.file.Files/deleteIfExists dir)))))

@@ -28,25 +28,24 @@ final class LaunchedManager implements AutoCloseable {
     final Process process;
     final int port;
     private final Path logFile;
+    private final BufferedReader out;
 
     /** Starts the launcher and waits (up to 30 s) for its "prefork: listening on tcp 127.0.0.1:PORT" line. */
     LaunchedManager(String name, Class<? extends BaseChild> handler, String... flags) throws IOException {
+        this(name, handler.getName(), flags);
+    }
+
+    /** The same with a handler given by name: a class, or a Clojure var "my.ns/handle". */
+    LaunchedManager(String name, String handler, String... flags) throws IOException {
         logFile = Path.of("target", name + ".log");
         process = new ProcessBuilder(command(handler, flags)).redirectError(logFile.toFile()).start();
-        BufferedReader out = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String listening;
         try {
-            listening = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (IOException e) {
-                    return "error: " + e;
-                }
-            }).get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
+            listening = nextLine();
+        } catch (AssertionError e) {
             close();
-            throw new AssertionError("the launcher did not say where it listens; see " + logFile, e);
+            throw e;
         }
         if (listening == null || !listening.startsWith("prefork: listening on tcp 127.0.0.1:")) {
             close();
@@ -55,11 +54,30 @@ final class LaunchedManager implements AutoCloseable {
         port = Integer.parseInt(listening.substring(listening.lastIndexOf(':') + 1));
     }
 
+    /** The launcher's next stdout line, waiting at most 60 s. */
+    String nextLine() {
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    return "error: " + e;
+                }
+            }).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("the launcher printed no line in time; see " + logFile, e);
+        }
+    }
+
     /** java -cp (this JVM's classpath) prefork.Launcher --handler HANDLER --port 0 FLAGS... */
     static List<String> command(Class<? extends BaseChild> handler, String... flags) {
+        return command(handler.getName(), flags);
+    }
+
+    static List<String> command(String handler, String... flags) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
-                "--handler", handler.getName(), "--port", "0"));
+                "--handler", handler, "--port", "0"));
         command.addAll(List.of(flags));
         return command;
     }

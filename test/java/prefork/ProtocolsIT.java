@@ -165,6 +165,26 @@ class ProtocolsIT {
     }
 
     @Test
+    void theLauncherServesAClojureHandlerOnTcpUdpAndUnixListeners() throws Exception {
+        Path path = dir.resolve("launcher.sock");
+        try (LaunchedManager manager = new LaunchedManager("protocols-it-launcher", "prefork.examples.echo/handle",
+                "--min-servers", "1", "--max-servers", "2", "--min-spare-servers", "0",
+                "--add-listener", "udp://127.0.0.1:0", "--add-listener", "unix:" + path)) {
+            String udp = manager.nextLine();
+            assertTrue(udp.startsWith("prefork: listening on udp 127.0.0.1:"), udp);
+            assertEquals("prefork: listening on unix " + path, manager.nextLine());
+            assertEquals("clojure tcp", Clients.exchange(manager.port, "clojure tcp"));
+            int udpPort = Integer.parseInt(udp.substring(udp.lastIndexOf(':') + 1));
+            assertEquals(5, udpExchanges(new InetSocketAddress("127.0.0.1", udpPort), 1, 5));
+            assertEquals("clojure unix", unixExchange(path, "clojure unix"));
+            manager.signal("TERM");
+            assertTrue(manager.process.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, manager.process.exitValue());
+            assertFalse(Files.exists(path), "the socket file is removed");
+        }
+    }
+
+    @Test
     void reusePortGivesEachWorkerItsOwnSocketAndRunsTheBindHooksInTheWorker() throws Exception {
         try (PreforkServer server = small(BindHookChild.class).minServers(3).maxServers(3).reusePort(true).start()) {
             Set<Long> pids = new HashSet<>();
