@@ -18,6 +18,15 @@
   (or (requiring-resolve (symbol s))
       (throw (ex-info (str property " " s " does not name a var") {:property property :symbol s}))))
 
+(defn preload!
+  "For the class data archive's training run: requires the namespaces of the handler, the hooks and
+  \"watch\", without running anything. Returns nil."
+  [^BaseChild child]
+  (doseq [s (concat (keep #(.property child %) hook-keys)
+                    (some-> (.property child "watch") (str/split #",")))
+          :when (seq s)]
+    (require (symbol (or (namespace (symbol s)) s)))))
+
 (defn boot!
   "Resolves the vars named by the child's properties, requires the extra namespaces in \"watch\", runs the
   init hook, and returns a map of hook name (string) to var for prefork.ClojureChild."

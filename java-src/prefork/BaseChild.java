@@ -135,6 +135,9 @@ public abstract class BaseChild {
         this.properties = Map.copyOf(properties);
     }
 
+    /** Training run of the class data archive: load what boot would load, without side effects. */
+    void prepareForArchive() throws Exception {}
+
     final void markClosed() {
         closed = true;
     }

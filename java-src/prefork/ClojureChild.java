@@ -21,6 +21,11 @@ public class ClojureChild extends BaseChild {
     }
 
     @Override
+    void prepareForArchive() {
+        call("prefork.worker/preload!", this);
+    }
+
+    @Override
     protected void postAccept() {
         request = call("prefork.worker/request", this);
         invokeHook("post-accept");

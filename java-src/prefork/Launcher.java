@@ -51,6 +51,8 @@ public final class Launcher {
                 (b, v) -> b.timeout(Duration.ofSeconds(integer("--timeout", v))));
         option("--graceful-timeout", "SECONDS", "shutdown deadline for in-flight requests (default 30)",
                 (b, v) -> b.gracefulTimeout(Duration.ofSeconds(integer("--graceful-timeout", v))));
+        option("--class-data-sharing", "true|false", "share an AppCDS archive of boot classes among workers (default true)",
+                (b, v) -> b.classDataSharing(Boolean.parseBoolean(v)));
         option("--pid-file", "PATH", "write the manager's pid to PATH while it runs (default none)",
                 (b, v) -> b.pidFile(Path.of(v)));
         option("--worker-jvm-opts", "\"FLAGS\"", "JVM flags for workers, space separated",

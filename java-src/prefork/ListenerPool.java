@@ -29,7 +29,8 @@ final class ListenerPool {
     private SpawnedWorkers processes;
     private volatile boolean started;
 
-    private ListenerPool(ServerConfig config, ListenerSpec requested, Resources resources) throws IOException {
+    private ListenerPool(ServerConfig config, ListenerSpec requested, Resources resources, ClassDataArchive archive)
+            throws IOException {
         this.config = config;
         this.listener = resources.listener;
         InetSocketAddress bound = listener.address();
@@ -38,7 +39,8 @@ final class ListenerPool {
         this.output = resources.output;
         this.replies = resources.replies;
         Path replayFile = WorkerEvals.createReplayFile();
-        this.processes = new SpawnedWorkers(ServerBuilder.workerCommand(config, spec, replayFile), listener.fd(),
+        this.processes = new SpawnedWorkers(
+                () -> ServerBuilder.workerCommand(config, spec, replayFile, archive.jvmOptions()), listener.fd(),
                 output.writeFd(), scoreboardFile.fd(), replies.writeFd());
         this.evals = new WorkerEvals(replayFile, processes);
         resources.evals = evals;
@@ -71,7 +73,7 @@ final class ListenerPool {
     }
 
     /** Binds {@code requested} and prepares its pool (nothing spawned yet); on failure closes what it opened. */
-    static ListenerPool open(ServerConfig config, ListenerSpec requested) throws IOException {
+    static ListenerPool open(ServerConfig config, ListenerSpec requested, ClassDataArchive archive) throws IOException {
         Resources resources = new Resources();
         try {
             resources.listener = requested.protocol().equals("unix")
@@ -81,7 +83,7 @@ final class ListenerPool {
             resources.scoreboardFile = ScoreboardFile.create();
             resources.output = LinePipe.start("prefork-worker-output", config.log()::log);
             resources.replies = LinePipe.start("prefork-worker-replies", line -> resources.evals.onReply(line));
-            return new ListenerPool(config, requested, resources);
+            return new ListenerPool(config, requested, resources, archive);
         } catch (IOException | RuntimeException e) {
             resources.close();
             throw e;

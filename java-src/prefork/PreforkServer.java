@@ -26,11 +26,14 @@ public final class PreforkServer implements AutoCloseable {
     private final CompletableFuture<Void> terminated;
     private final AtomicInteger stopSignals = new AtomicInteger();
 
-    private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile) {
+    private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive) {
         this.config = config;
         this.pools = List.copyOf(pools);
         this.terminated = CompletableFuture.allOf(pools.stream().map(pool -> pool.supervisor.terminated)
-                .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> pidFile.remove());
+                .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
+                    archive.abandon();
+                    pidFile.remove();
+                });
     }
 
     /** A builder for a server whose workers run {@code childClass}. */
@@ -48,13 +51,14 @@ public final class PreforkServer implements AutoCloseable {
         ManagerHooks hooks = config.hooks();
         List<ListenerPool> pools = new ArrayList<>();
         PidFile pidFile = PidFile.check(config.pidFile());
+        ClassDataArchive archive = ClassDataArchive.forConfig(config);
         try {
             startHook(hooks::preBind);
             for (ListenerSpec spec : config.listeners()) {
-                pools.add(ListenerPool.open(config, spec));
+                pools.add(ListenerPool.open(config, spec, archive));
             }
             pidFile.write();
-            PreforkServer server = new PreforkServer(config, pools, pidFile);
+            PreforkServer server = new PreforkServer(config, pools, pidFile, archive);
             startHook(() -> hooks.postBind(server));
             startHook(() -> hooks.preSignalSetup(server));
             if (config.handleSignals()) {
@@ -70,6 +74,7 @@ public final class PreforkServer implements AutoCloseable {
             for (ListenerPool pool : pools) {
                 config.log().log("serving " + pool.spec + " with " + config.bounds().minServers() + " workers ready");
             }
+            archive.createIfMissing(ServerBuilder.trainingCommand(config));
             return server;
         } catch (IOException | RuntimeException e) {
             pools.forEach(ListenerPool::abort);

@@ -50,6 +50,8 @@ public final class ServerBuilder {
     private Log log = Log.stderr();
     private boolean handleSignals = false;
     private Path pidFile = null;
+    private boolean classDataSharing = true;
+    private Path cacheDirectory = defaultCacheDirectory();
 
     ServerBuilder(String childClass) {
         this.childClass = childClass;
@@ -143,6 +145,22 @@ public final class ServerBuilder {
      */
     public ServerBuilder pidFile(Path value) { pidFile = value; return this; }
 
+    /**
+     * Whether workers share an AppCDS archive of their boot classes, made once in the background per JDK,
+     * classpath and child, which makes later workers start faster and use less memory (default true; needs a
+     * classpath of jars only, so it is skipped for development builds).
+     */
+    public ServerBuilder classDataSharing(boolean value) { classDataSharing = value; return this; }
+
+    /** Where class data archives are kept (default $XDG_CACHE_HOME/prefork, or ~/.cache/prefork). */
+    public ServerBuilder cacheDirectory(Path value) { cacheDirectory = Objects.requireNonNull(value, "cacheDirectory"); return this; }
+
+    private static Path defaultCacheDirectory() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        return xdg != null && !xdg.isEmpty() ? Path.of(xdg, "prefork")
+                : Path.of(System.getProperty("user.home"), ".cache", "prefork");
+    }
+
     /** Validates every option, binds, spawns minServers workers and returns once they are ready. */
     public PreforkServer start() throws IOException {
         return PreforkServer.start(validate());
@@ -175,7 +193,8 @@ public final class ServerBuilder {
         checkChildClass();
         return new ServerConfig(childClass, Map.copyOf(childProperties), bounds, maxRequests, maxRequestsJitter,
                 List.copyOf(listeners), listen, reusePort, unixMode, timeout, gracefulTimeout, startTimeout,
-                javaCommand, absolute(classpath), workerJvmOptions, hooks, log, handleSignals, pidFile);
+                javaCommand, absolute(classpath), workerJvmOptions, hooks, log, handleSignals, pidFile,
+                classDataSharing ? cacheDirectory : null);
     }
 
     private void checkChildClass() {
@@ -211,14 +230,13 @@ public final class ServerBuilder {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
-    /** The worker command line for one listener: java, JVM flags, classpath, worker main, its arguments. */
-    static List<String> workerCommand(ServerConfig config, ListenerSpec listener, Path replayFile) {
-        List<String> command = new ArrayList<>();
-        command.add(config.javaCommand());
-        command.addAll(config.workerJvmOptions());
-        command.add("-cp");
-        command.add(config.classpath());
-        command.add(Worker.class.getName());
+    /**
+     * The worker command line for one listener: java, JVM flags (then {@code extraJvmOptions}), classpath,
+     * worker main, its arguments.
+     */
+    static List<String> workerCommand(ServerConfig config, ListenerSpec listener, Path replayFile,
+            List<String> extraJvmOptions) {
+        List<String> command = javaCommand(config, extraJvmOptions);
         command.add(config.childClass());
         command.add(WorkerContract.SLOT_PLACEHOLDER);
         command.add(WorkerContract.MAX_REQUESTS_PLACEHOLDER);
@@ -226,6 +244,26 @@ public final class ServerBuilder {
         command.add(config.reusePort() ? "reuseport:" + config.listen() : "inherited");
         command.add(replayFile.toString());
         config.childProperties().forEach((name, value) -> command.add(name + "=" + value));
+        return command;
+    }
+
+    /** The command of the JVM that makes the class data archive: the worker in training mode. */
+    static List<String> trainingCommand(ServerConfig config) {
+        List<String> command = javaCommand(config, List.of());
+        command.add(Worker.TRAIN);
+        command.add(config.childClass());
+        config.childProperties().forEach((name, value) -> command.add(name + "=" + value));
+        return command;
+    }
+
+    private static List<String> javaCommand(ServerConfig config, List<String> extraJvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(config.javaCommand());
+        command.addAll(config.workerJvmOptions());
+        command.addAll(extraJvmOptions);
+        command.add("-cp");
+        command.add(config.classpath());
+        command.add(Worker.class.getName());
         return command;
     }
 }

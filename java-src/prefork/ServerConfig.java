@@ -25,5 +25,6 @@ record ServerConfig(
         ManagerHooks hooks,
         Log log,
         boolean handleSignals,
-        Path pidFile) {
+        Path pidFile,
+        Path cacheDirectory) {
 }

@@ -44,7 +44,14 @@ public final class Worker {
         this.listener = listener;
     }
 
-    public static void main(String[] args) {
+    /** First argument of the training JVM that makes the class data archive (see {@link ClassDataArchive}). */
+    static final String TRAIN = "--train";
+
+    public static void main(String[] args) throws Exception {
+        if (args[0].equals(TRAIN)) {
+            train(args);
+            return;
+        }
         int slot = Integer.parseInt(args[1]);
         Scoreboard scoreboard;
         try {
@@ -70,6 +77,20 @@ public final class Worker {
         }
         control.booted(worker, worker.child, args[5].isEmpty() ? null : Path.of(args[5]));
         worker.run();
+    }
+
+    /** Loads the child and what it needs at boot, without initialize or a socket, then exits normally. */
+    private static void train(String[] args) throws Exception {
+        Map<String, String> properties = new LinkedHashMap<>();
+        for (int i = 2; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            properties.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        BaseChild child = (BaseChild) Class.forName(args[1]).getConstructor().newInstance();
+        child.bootstrap("tcp", properties);
+        child.prepareForArchive();
+        Class.forName(WorkerControl.class.getName());
+        System.exit(0);
     }
 
     private static Worker boot(String[] args, int slot, Scoreboard scoreboard, WorkerControl control)

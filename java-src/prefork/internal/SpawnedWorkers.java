@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
@@ -23,7 +24,7 @@ public final class SpawnedWorkers implements WorkerProcesses {
     private static final short SETPGROUP = 0x02, SETSIGDEF = 0x04, SETSIGMASK = 0x08;
     static final long SEND_LIMIT_NANOS = 2_000_000_000L;
 
-    private final List<String> command;
+    private final Supplier<List<String>> command;
     private final int listenerFd;
     private final int outputFd;
     private final int scoreboardFd;
@@ -32,11 +33,12 @@ public final class SpawnedWorkers implements WorkerProcesses {
     private final Map<Long, Integer> controlFds = new HashMap<>();
 
     /**
-     * @param command the worker command line, with {@link WorkerContract#SLOT_PLACEHOLDER} and
+     * @param command gives the worker command line at each spawn, with {@link WorkerContract#SLOT_PLACEHOLDER} and
      *     {@link WorkerContract#MAX_REQUESTS_PLACEHOLDER} where each worker's values go
      */
-    public SpawnedWorkers(List<String> command, int listenerFd, int outputFd, int scoreboardFd, int repliesFd) {
-        this.command = List.copyOf(command);
+    public SpawnedWorkers(Supplier<List<String>> command, int listenerFd, int outputFd, int scoreboardFd,
+            int repliesFd) {
+        this.command = command;
         this.listenerFd = listenerFd;
         this.outputFd = outputFd;
         this.scoreboardFd = scoreboardFd;
@@ -50,7 +52,7 @@ public final class SpawnedWorkers implements WorkerProcesses {
         Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
         try {
             Native.check(c.fcntl(pipe[1], Native.F_SETFL, Native.O_NONBLOCK), "fcntl O_NONBLOCK");
-            List<String> argv = new ArrayList<>(command);
+            List<String> argv = new ArrayList<>(command.get());
             int at = argv.indexOf(WorkerContract.SLOT_PLACEHOLDER);
             argv.set(at, Integer.toString(slot));
             argv.set(at + 1, Long.toString(maxRequests));
