@@ -75,20 +75,35 @@ final class Supervisor implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            workers.values().forEach(worker -> processes.kill(worker.pid));
+            killAndReapLeftovers();
             releaseResources.run();
             ready.completeExceptionally(new IllegalStateException("the server stopped before it was ready"));
             terminated.complete(null);
-            tasks.forEach(Runnable::run);
+            drainTasks();
         }
     }
 
-    /** Runs {@code task} on the supervisor thread (or now, if it has terminated). */
+    /** Only if the loop ended abnormally: no worker outlives the supervisor, and none stays a zombie. */
+    private void killAndReapLeftovers() {
+        workers.values().forEach(worker -> processes.kill(worker.pid));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!workers.isEmpty() && System.nanoTime() - deadline < 0) {
+            workers.values().removeIf(worker -> processes.pollExit(worker.pid).isPresent());
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** Runs {@code task} on the supervisor thread (or on the caller's, once the supervisor has terminated). */
     void submit(Runnable task) {
+        tasks.add(task);
         if (terminated.isDone()) {
+            drainTasks();
+        }
+    }
+
+    private void drainTasks() {
+        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
             task.run();
-        } else {
-            tasks.add(task);
         }
     }
 
