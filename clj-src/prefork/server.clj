@@ -17,7 +17,7 @@
 (declare stop-server)
 
 (defn- close-nrepl [{:keys [nrepl nrepl-socket]}]
-  (some-> nrepl (.close))
+  (when nrepl (.close ^java.io.Closeable nrepl))
   (when nrepl-socket
     (java.nio.file.Files/deleteIfExists (java.nio.file.Path/of nrepl-socket (make-array String 0)))))
 
@@ -157,7 +157,7 @@
   Unknown keys and bad values throw ex-info naming the key and value, before anything starts."
   [opts handler]
   (let [b (builder opts handler)
-        java (try (.start b) (catch IllegalArgumentException e (rethrow-invalid e)))
+        ^PreforkServer java (try (.start b) (catch IllegalArgumentException e (rethrow-invalid e)))
         watched (atom (into #{(namespace (var-name :handler handler))} (map str (:watch opts))))
         server (->Server java nil watched)]
     (if-let [nrepl-opts (:nrepl opts)]

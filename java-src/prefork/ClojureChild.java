@@ -13,11 +13,13 @@ import java.util.Map;
  */
 public class ClojureChild extends BaseChild {
     private Map<?, ?> hooks;
+    private IFn requestMap;
     private Object request;
 
     @Override
     protected void initialize() {
         hooks = (Map<?, ?>) call("prefork.worker/boot!", this);
+        requestMap = Clojure.var("prefork.worker", "request");
     }
 
     @Override
@@ -27,7 +29,7 @@ public class ClojureChild extends BaseChild {
 
     @Override
     protected void postAccept() {
-        request = call("prefork.worker/request", this);
+        request = requestMap.invoke(this);
         invokeHook("post-accept");
     }
 
