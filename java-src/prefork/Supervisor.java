@@ -22,6 +22,8 @@ import prefork.internal.WorkerProcesses;
  */
 final class Supervisor implements Runnable {
     private static final long TICK_MILLIS = 50;
+    /** While a worker boots, the loop looks more often, so readiness is noticed (and logged) within 5 ms. */
+    private static final long STARTING_TICK_MILLIS = 5;
 
     final CompletableFuture<Void> ready = new CompletableFuture<>();
     final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -65,7 +67,7 @@ final class Supervisor implements Runnable {
         try {
             Hooks.run(config, "preLoop", () -> config.hooks().preLoop(server));
             while (!finished) {
-                runTasks(TICK_MILLIS);
+                runTasks(workers.values().stream().anyMatch(w -> !w.ready) ? STARTING_TICK_MILLIS : TICK_MILLIS);
                 try {
                     step();
                 } catch (RuntimeException e) {

@@ -1,9 +1,12 @@
 package prefork;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -11,6 +14,9 @@ import java.nio.channels.Channel;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -79,7 +85,11 @@ public final class Worker {
         worker.run();
     }
 
-    /** Loads the child and what it needs at boot, without initialize or a socket, then exits normally. */
+    /**
+     * Loads the child and what it needs at boot, without initialize: runs the scoreboard, a control thread and
+     * a loopback connection through the same classes a worker uses, then exits normally (the JVM then writes
+     * the archive).
+     */
     private static void train(String[] args) throws Exception {
         Map<String, String> properties = new LinkedHashMap<>();
         for (int i = 2; i < args.length; i++) {
@@ -89,7 +99,26 @@ public final class Worker {
         BaseChild child = (BaseChild) Class.forName(args[1]).getConstructor().newInstance();
         child.bootstrap("tcp", properties);
         child.prepareForArchive();
-        Class.forName(WorkerControl.class.getName());
+        Path file = Files.createTempFile("prefork-training", ".scoreboard");
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            Files.write(file, new byte[Scoreboard.SLOT_BYTES]);
+            Scoreboard scoreboard = Scoreboard.map(file, Scoreboard.SLOT_BYTES);
+            scoreboard.claim(0, ProcessHandle.current().pid());
+            scoreboard.setState(0, Scoreboard.IDLE);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Thread thread = new Thread(new WorkerControl()::requestLock, "prefork-training");
+            thread.start();
+            thread.join();
+            try (SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                    SocketChannel connection = server.accept()) {
+                scoreboard.markBusy(0, ((InetSocketAddress) connection.getRemoteAddress()).getPort());
+                Channels.newOutputStream(client).write('\n');
+                new BufferedReader(new InputStreamReader(Channels.newInputStream(connection), StandardCharsets.UTF_8)).readLine();
+                scoreboard.markIdle(0, 1);
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
         System.exit(0);
     }
 

@@ -41,8 +41,13 @@ public final class Scoreboard {
 
     /** Maps the scoreboard file at {@code path} (in a worker: /proc/self/fd/N). */
     public static Scoreboard map(Path path) throws IOException {
+        return map(path, SIZE);
+    }
+
+    /** Maps the first {@code size} bytes of a scoreboard file (a short one for the class data training run). */
+    public static Scoreboard map(Path path, long size) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            return new Scoreboard(channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE));
+            return new Scoreboard(channel.map(FileChannel.MapMode.READ_WRITE, 0, size));
         }
     }
 
