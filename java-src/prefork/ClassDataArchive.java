@@ -3,10 +3,14 @@ package prefork;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -47,9 +51,21 @@ final class ClassDataArchive {
         return ready ? List.of("-XX:SharedArchiveFile=" + archive) : List.of();
     }
 
-    /** If the archive is missing, makes it in the background with {@code trainingCommand} (java and its flags first). */
+    /**
+     * If the archive is missing, makes it in the background with {@code trainingCommand} (java and its flags
+     * first). Marks an existing archive as used, and removes archives no server has used for 14 days.
+     */
     void createIfMissing(List<String> trainingCommand) {
-        if (archive == null || ready) {
+        if (archive == null) {
+            return;
+        }
+        pruneUnused(archive.getParent());
+        if (ready) {
+            try {
+                Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
+            } catch (IOException ignored) {
+                // only the pruning age is affected
+            }
             return;
         }
         Thread thread = new Thread(() -> train(trainingCommand), "prefork-class-data-archive");
@@ -88,6 +104,20 @@ final class ClassDataArchive {
             } catch (IOException ignored) {
                 // a leftover temporary file in the cache directory
             }
+        }
+    }
+
+    private void pruneUnused(Path directory) {
+        Instant limit = Instant.now().minus(Duration.ofDays(14));
+        try (DirectoryStream<Path> archives = Files.newDirectoryStream(directory, "worker-*.jsa")) {
+            for (Path old : archives) {
+                if (Files.getLastModifiedTime(old).toInstant().isBefore(limit)) {
+                    Files.deleteIfExists(old);
+                    log.log("class data archive: removed " + old + ", unused for 14 days");
+                }
+            }
+        } catch (IOException ignored) {
+            // no cache directory yet, or not readable: nothing to prune
         }
     }
 
