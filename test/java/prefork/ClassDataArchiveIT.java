@@ -1,0 +1,89 @@
+package prefork;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The packaged launcher (a classpath of jars) makes a class data archive in its cache directory, and workers
+ * spawned afterwards run with it. Start-up figures are in BENCHMARKS.md, not asserted here.
+ */
+@Timeout(120)
+class ClassDataArchiveIT {
+    private Process manager;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (manager != null) {
+            manager.destroyForcibly();
+            manager.waitFor(30, TimeUnit.SECONDS);
+        }
+        Processes.assertNoChildren();
+    }
+
+    @Test
+    void workersSpawnedAfterTheArchiveExistsUseIt() throws Exception {
+        Path cache = Files.createTempDirectory("prefork-cds-it");
+        Path log = Path.of("target", "class-data-archive-it.log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of("target", "prefork.jar").toAbsolutePath().toString(),
+                "--handler", "prefork.examples.EchoChild", "--port", "0", "--min-servers", "1", "--max-servers", "1",
+                "--min-spare-servers", "0").redirectError(log.toFile());
+        builder.environment().put("XDG_CACHE_HOME", cache.toString());
+        manager = builder.start();
+        String listening = new BufferedReader(new InputStreamReader(manager.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        assertTrue(listening != null && listening.startsWith("prefork: listening on tcp"), "" + listening);
+        Await.until(Duration.ofSeconds(60), "the archive is created", () -> read(log).contains("class data archive created"));
+        try (var files = Files.list(cache.resolve("prefork"))) {
+            List<Path> archives = files.toList();
+            assertEquals(1, archives.size(), archives.toString());
+            assertTrue(archives.get(0).getFileName().toString().matches("worker-[0-9a-f]{24}\\.jsa"));
+        }
+        long first = onlyWorker();
+        assertTrue(!cmdline(first).contains("SharedArchiveFile"), "the first worker started before the archive");
+        ProcessHandle.of(first).orElseThrow().destroyForcibly();
+        Await.until(Duration.ofSeconds(30), "a replacement is ready", () -> read(log).contains("gen=1 ready in")
+                && read(log).lines().filter(line -> line.contains(" ready in ")).count() == 2);
+        assertTrue(cmdline(onlyWorker()).contains("-XX:SharedArchiveFile=" + cache.resolve("prefork")),
+                "the replacement maps the archive");
+        manager.destroy();
+        assertTrue(manager.waitFor(30, TimeUnit.SECONDS));
+        try (var files = Files.list(cache.resolve("prefork"))) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        Files.delete(cache.resolve("prefork"));
+        Files.delete(cache);
+    }
+
+    private long onlyWorker() {
+        List<ProcessHandle> workers = manager.toHandle().children().filter(p -> Processes.alive(p.pid())).toList();
+        assertEquals(1, workers.size(), "one worker");
+        return workers.get(0).pid();
+    }
+
+    private static String cmdline(long pid) throws Exception {
+        return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}
