@@ -39,13 +39,25 @@ class SparePolicyTest {
     }
 
     @Test
-    void retiresOneSurplusIdleWorkerPerIntervalAndNeverBelowMinServers() {
+    void retiresOneSurplusIdleWorkerPerIntervalOfUnbrokenSurplusAndNeverBelowMinServers() {
         SparePolicy policy = new SparePolicy(SECOND);
-        assertEquals(1, policy.toRetire(bounds, 15, 12, 0));
-        assertEquals(0, policy.toRetire(bounds, 14, 11, SECOND / 2), "one per interval");
-        assertEquals(1, policy.toRetire(bounds, 14, 11, SECOND));
+        assertEquals(0, policy.toRetire(bounds, 15, 12, 0), "a surplus must last a whole interval");
+        assertEquals(0, policy.toRetire(bounds, 15, 12, SECOND / 2));
+        assertEquals(1, policy.toRetire(bounds, 15, 12, SECOND));
+        assertEquals(0, policy.toRetire(bounds, 14, 11, SECOND + SECOND / 2), "one per interval");
+        assertEquals(1, policy.toRetire(bounds, 14, 11, 2 * SECOND));
         assertEquals(0, policy.toRetire(bounds, 5, 11, 10 * SECOND), "never below minServers");
         assertEquals(0, policy.toRetire(bounds, 15, 10, 10 * SECOND), "idle within maxSpareServers");
+    }
+
+    @Test
+    void aMomentaryDipInTheSurplusRestartsTheWait() {
+        SparePolicy policy = new SparePolicy(SECOND);
+        policy.toRetire(bounds, 15, 12, 0);
+        assertEquals(0, policy.toRetire(bounds, 15, 9, SECOND / 2), "load came back for a moment");
+        assertEquals(0, policy.toRetire(bounds, 15, 12, SECOND));
+        assertEquals(0, policy.toRetire(bounds, 15, 12, SECOND + SECOND / 2 - 1));
+        assertEquals(1, policy.toRetire(bounds, 15, 12, 2 * SECOND));
     }
 
     @Test
