@@ -146,10 +146,13 @@ public abstract class BaseChild {
         this.error = error;
     }
 
-    /** Runs the per-connection hook chain; the connection is always closed. Returns the failure, or null. */
-    final Exception serve(SocketChannel connection) {
+    /**
+     * Runs the per-connection hook chain for a connection from {@code remote} (null for a Unix socket); the
+     * connection is always closed. Returns the failure, or null.
+     */
+    final Exception serve(SocketChannel connection, InetSocketAddress remote) {
         channel = connection;
-        address = remote(connection);
+        address = remote;
         Exception failure = null;
         try {
             runHooks();
@@ -201,13 +204,5 @@ public abstract class BaseChild {
         address = null;
         requestsHandled++;
         return failure;
-    }
-
-    private static InetSocketAddress remote(SocketChannel connection) {
-        try {
-            return (InetSocketAddress) connection.getRemoteAddress();
-        } catch (IOException | ClassCastException e) {
-            return null;
-        }
     }
 }

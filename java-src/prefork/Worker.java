@@ -183,11 +183,11 @@ public final class Worker {
     private void serveConnections(ServerSocketChannel server) throws IOException {
         while (!done()) {
             SocketChannel connection = server.accept();
+            InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
             requestLock.lock();
             try {
-                scoreboard.markBusy(slot, connection.getRemoteAddress() instanceof InetSocketAddress remote
-                        ? remote.getPort() : 0);
-                report(child.serve(connection));
+                scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
+                report(child.serve(connection, remote));
                 scoreboard.markIdle(slot, child.requestsHandled());
             } finally {
                 requestLock.unlock();
