@@ -22,7 +22,7 @@ class DepsAgreementTest {
         assertEquals(pomProperty(pom, "jnr-posix.version"), version(libs, "com.github.jnr/jnr-posix"));
         assertEquals(pomProperty(pom, "nrepl.version"), version(libs, "nrepl/nrepl"));
         assertEquals(3, libs.size(), "deps.edn has exactly the pom's runtime dependencies: " + libs.keySet());
-        assertTrue(Files.exists(Path.of("dev/build.clj")), "the prep-lib build script exists");
+        assertTrue(Files.exists(Path.of("dev/build/build.clj")), "the prep-lib build script exists");
     }
 
     private static String version(Map<?, ?> libs, String lib) {
