@@ -104,12 +104,27 @@
     (when-not (map? nrepl) (bad-option :nrepl nrepl "must be a map like {:port 0 :bind \"127.0.0.1\"} or {:socket path}"))
     (when-let [extra (seq (remove #{:port :bind :socket :allow-remote?} (keys nrepl)))]
       (bad-option :nrepl nrepl (str "has unknown keys " (vec extra))))
+    (when-let [port (:port nrepl)]
+      (when-not (and (int? port) (<= 0 port 65535))
+        (bad-option :nrepl nrepl (str "has :port " (pr-str port) ", which is not an integer from 0 to 65535"))))
+    (when (and (:socket nrepl) (or (:port nrepl) (:bind nrepl)))
+      (bad-option :nrepl nrepl "has both :socket and :port/:bind"))
     (let [bind (:bind nrepl "127.0.0.1")]
       (when (and (not (:socket nrepl))
                  (not (:allow-remote? nrepl))
                  (not (.isLoopbackAddress (InetAddress/getByName (str bind)))))
         (bad-option :nrepl nrepl (str "binds nREPL (remote code execution) to " bind
                                       ", which is not loopback; add :allow-remote? true to do it anyway"))))))
+
+(defn- check-watch
+  "The :watch namespaces as strings, each loaded here (the manager evaluates mirrored code first)."
+  [watch]
+  (when-not (and (sequential? watch) (every? #(or (symbol? %) (string? %)) watch))
+    (bad-option :watch watch "must be a sequence of namespace symbols"))
+  (doseq [ns-name watch]
+    (try (require (symbol (str ns-name)))
+         (catch Exception e (bad-option :watch watch (str "names " ns-name ", which cannot be loaded: " (ex-message e))))))
+  (mapv str watch))
 
 (defn- builder
   "A ServerBuilder for `opts` and `handler`; throws ex-info naming the first bad key and value."
@@ -125,8 +140,8 @@
     (doseq [[k v] opts]
       (cond (builder-options k) ((builder-options k) b v)
             (hook-options k) (.childProperty b (name k) (str (var-name k v)))))
-    (when-let [watch (seq (:watch opts))]
-      (.childProperty b "watch" (str/join "," (map str watch))))
+    (when-let [watch (seq (check-watch (:watch opts [])))]
+      (.childProperty b "watch" (str/join "," watch)))
     b))
 
 (defn- rethrow-invalid [^IllegalArgumentException e]

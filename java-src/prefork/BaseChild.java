@@ -150,13 +150,13 @@ public abstract class BaseChild {
      * Runs the per-connection hook chain for a connection from {@code remote} (null for a Unix socket); the
      * connection is always closed. Returns the failure, or null.
      */
-    final Exception serve(SocketChannel connection, InetSocketAddress remote) {
+    final Throwable serve(SocketChannel connection, InetSocketAddress remote) {
         channel = connection;
         address = remote;
-        Exception failure = null;
+        Throwable failure = null;
         try {
             runHooks();
-        } catch (Exception e) {
+        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
             failure = e;
         } finally {
             try {
@@ -169,14 +169,14 @@ public abstract class BaseChild {
     }
 
     /** Runs the hook chain for one datagram received from {@code sender} on {@code socket}. */
-    final Exception serve(DatagramChannel socket, byte[] datagram, InetSocketAddress sender) {
+    final Throwable serve(DatagramChannel socket, byte[] datagram, InetSocketAddress sender) {
         datagramChannel = socket;
         payload = datagram;
         address = sender;
-        Exception failure = null;
+        Throwable failure = null;
         try {
             runHooks();
-        } catch (Exception e) {
+        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
             failure = e;
         }
         return finish(failure);
@@ -191,10 +191,10 @@ public abstract class BaseChild {
         }
     }
 
-    private Exception finish(Exception failure) {
+    private Throwable finish(Throwable failure) {
         try {
             postProcessRequest();
-        } catch (Exception e) {
+        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
             if (failure == null) {
                 failure = e;
             }

@@ -6,7 +6,7 @@ import prefork.internal.WorkerContract;
 final class ExitCause {
     private ExitCause() {}
 
-    /** One of "timed-out", "killed", "stopped", "recycled", "boot-failed", "crashed". */
+    /** One of "timed-out", "boot-timed-out", "killed", "stopped", "recycled", "boot-failed", "crashed", "exited". */
     static String of(WorkerHandle worker, int status, long requests) {
         if (worker.killed) {
             return worker.killCause;

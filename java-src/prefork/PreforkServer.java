@@ -25,6 +25,7 @@ public final class PreforkServer implements AutoCloseable {
     private final List<ListenerPool> pools;
     private final CompletableFuture<Void> terminated;
     private final AtomicInteger stopSignals = new AtomicInteger();
+    private volatile Runnable restoreSignals = () -> {};
 
     private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive) {
         this.config = config;
@@ -33,6 +34,7 @@ public final class PreforkServer implements AutoCloseable {
                 .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
                     archive.abandon();
                     pidFile.remove();
+                    restoreSignals.run();
                 });
     }
 
@@ -52,33 +54,38 @@ public final class PreforkServer implements AutoCloseable {
         List<ListenerPool> pools = new ArrayList<>();
         PidFile pidFile = PidFile.check(config.pidFile());
         ClassDataArchive archive = ClassDataArchive.forConfig(config);
+        PreforkServer server = null;
         try {
             startHook(hooks::preBind);
             for (ListenerSpec spec : config.listeners()) {
                 pools.add(ListenerPool.open(config, spec, archive));
             }
             pidFile.write();
-            PreforkServer server = new PreforkServer(config, pools, pidFile, archive);
-            startHook(() -> hooks.postBind(server));
-            startHook(() -> hooks.preSignalSetup(server));
+            server = new PreforkServer(config, pools, pidFile, archive);
+            PreforkServer handle = server;
+            startHook(() -> hooks.postBind(handle));
+            startHook(() -> hooks.preSignalSetup(handle));
             if (config.handleSignals()) {
-                SignalHandlers.install(server, hooks);
+                server.restoreSignals = SignalHandlers.install(server, hooks);
             }
-            startHook(() -> hooks.postSignalSetup(server));
-            startHook(() -> hooks.preInitChildren(server));
-            pools.forEach(pool -> pool.start(server));
+            startHook(() -> hooks.postSignalSetup(handle));
+            startHook(() -> hooks.preInitChildren(handle));
+            pools.forEach(pool -> pool.start(handle));
             for (ListenerPool pool : pools) {
                 pool.awaitReady(config.startTimeout());
             }
-            startHook(() -> hooks.postInitChildren(server));
+            startHook(() -> hooks.postInitChildren(handle));
             for (ListenerPool pool : pools) {
                 config.log().log("serving " + pool.spec + " with " + config.bounds().minServers() + " workers ready");
             }
             archive.createIfMissing(ServerBuilder.trainingCommand(config));
             return server;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             pools.forEach(ListenerPool::abort);
             pidFile.remove();
+            if (server != null) {
+                server.restoreSignals.run();
+            }
             throw e;
         }
     }
@@ -218,10 +225,16 @@ public final class PreforkServer implements AutoCloseable {
         return terminated.isDone();
     }
 
-    /** Graceful shutdown (gracefulTimeout), waiting for it to finish. Idempotent. */
+    /**
+     * Graceful shutdown (gracefulTimeout), waiting for it to finish. Idempotent. Called from a hook (on a
+     * supervisor thread) it only starts the shutdown: the supervisor cannot wait for itself.
+     */
     @Override
     public void close() {
         shutdown();
+        if (pools.stream().anyMatch(pool -> pool.supervisor.isCurrentThread())) {
+            return;
+        }
         try {
             if (!awaitTermination(config.gracefulTimeout().plusSeconds(10))) {
                 shutdownNow();
@@ -243,6 +256,9 @@ public final class PreforkServer implements AutoCloseable {
     }
 
     private static <T> T ask(ListenerPool pool, Function<Supervisor, T> question) {
+        if (pool.supervisor.isCurrentThread()) {
+            return question.apply(pool.supervisor);
+        }
         CompletableFuture<T> answer = new CompletableFuture<>();
         pool.supervisor.submit(() -> answer.complete(question.apply(pool.supervisor)));
         try {

@@ -193,13 +193,13 @@ public final class ServerBuilder {
         requireNonNegative("timeout", timeout);
         requireNonNegative("gracefulTimeout", gracefulTimeout);
         requireNonNegative("startTimeout", startTimeout);
-        if (!Files.isExecutable(Path.of(javaCommand))) {
+        if (!Files.isRegularFile(Path.of(javaCommand)) || !Files.isExecutable(Path.of(javaCommand))) {
             throw new IllegalArgumentException("javaCommand=\"" + javaCommand + "\" is not an executable file");
         }
         checkChildClass();
         return new ServerConfig(childClass, Map.copyOf(childProperties), bounds, maxRequests, maxRequestsJitter,
                 List.copyOf(listeners), listen, reusePort, unixMode, timeout, gracefulTimeout, startTimeout,
-                javaCommand, absolute(classpath), workerJvmOptions, hooks, log, handleSignals, pidFile,
+                javaCommand, absolute(classpath), workerJvmOptions, hooks, guarded(log), handleSignals, pidFile,
                 classDataSharing ? cacheDirectory : null);
     }
 
@@ -215,10 +215,23 @@ public final class ServerBuilder {
         }
     }
 
+    private static final Duration LONGEST = Duration.ofDays(3650);
+
     private static void requireNonNegative(String option, Duration value) {
-        if (value == null || value.isNegative()) {
-            throw new IllegalArgumentException(option + "=" + value + " must be zero or positive");
+        if (value == null || value.isNegative() || value.compareTo(LONGEST) > 0) {
+            throw new IllegalArgumentException(option + "=" + value + " must be between zero and 3650 days");
         }
+    }
+
+    /** The user's log, made safe: a sink that throws must not take the supervisor down. */
+    private static Log guarded(Log log) {
+        return line -> {
+            try {
+                log.log(line);
+            } catch (RuntimeException e) {
+                System.err.println("prefork: the log failed (" + e + ") on: " + line);
+            }
+        };
     }
 
     private static InetAddress resolve(String bindIp) {

@@ -9,7 +9,8 @@ import java.util.TreeMap;
  *
  * @param served requests handled by all workers, live and exited
  * @param spawned workers started
- * @param exits exited workers by cause: "stopped", "recycled", "crashed", "killed", "boot-failed", "timed-out"
+ * @param exits exited workers by cause: "stopped", "recycled", "crashed", "killed", "boot-failed", "boot-timed-out",
+ *     "timed-out"
  * @param busy workers busy now
  * @param idle workers idle now (starting ones not included)
  * @param starting workers booting now

@@ -1,6 +1,9 @@
 package prefork;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Installs the manager's signal handlers (only with {@code handleSignals(true)}). Each handler only calls a
@@ -11,12 +14,14 @@ import sun.misc.Signal;
 final class SignalHandlers {
     private SignalHandlers() {}
 
-    @SuppressWarnings("removal")
-    static void install(PreforkServer server, ManagerHooks hooks) {
-        Signal.handle(new Signal("HUP"), signal -> hooks.hupHandler(server));
-        Signal.handle(new Signal("INT"), signal -> hooks.intHandler(server));
-        Signal.handle(new Signal("TERM"), signal -> hooks.termHandler(server));
-        Signal.handle(new Signal("TTIN"), signal -> server.resizeBy(1));
-        Signal.handle(new Signal("TTOU"), signal -> server.resizeBy(-1));
+    /** Installs the handlers; returns what puts the previous ones back (run it once the server has stopped). */
+    static Runnable install(PreforkServer server, ManagerHooks hooks) {
+        Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
+        previous.put(new Signal("HUP"), Signal.handle(new Signal("HUP"), signal -> hooks.hupHandler(server)));
+        previous.put(new Signal("INT"), Signal.handle(new Signal("INT"), signal -> hooks.intHandler(server)));
+        previous.put(new Signal("TERM"), Signal.handle(new Signal("TERM"), signal -> hooks.termHandler(server)));
+        previous.put(new Signal("TTIN"), Signal.handle(new Signal("TTIN"), signal -> server.resizeBy(1)));
+        previous.put(new Signal("TTOU"), Signal.handle(new Signal("TTOU"), signal -> server.resizeBy(-1)));
+        return () -> previous.forEach(Signal::handle);
     }
 }

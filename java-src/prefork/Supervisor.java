@@ -62,8 +62,16 @@ final class Supervisor implements Runnable {
         this.server = handle;
     }
 
+    private volatile Thread thread;
+
+    /** Whether the caller is this supervisor's own thread (a hook): it must not wait for its own answers. */
+    boolean isCurrentThread() {
+        return Thread.currentThread() == thread;
+    }
+
     @Override
     public void run() {
+        thread = Thread.currentThread();
         try {
             Hooks.run(config, "preLoop", () -> config.hooks().preLoop(server));
             while (!finished) {
@@ -189,6 +197,9 @@ final class Supervisor implements Runnable {
                         + scoreboard.remotePort(worker.slot) + ": killed (timeout " + config.timeout() + ")");
                 WorkerInfo info = info(worker);
                 Hooks.run(config, "workerTimedOut", () -> config.hooks().workerTimedOut(server, info));
+            } else if (!worker.killed && !worker.ready && now - worker.startedNanos > config.startTimeout().toNanos()) {
+                kill(worker, "boot-timed-out");
+                config.log().log(worker + " not ready after " + config.startTimeout() + " (startTimeout): killed");
             } else if (!worker.killed && worker.stopRequested && shutdownDeadline == null
                     && now - worker.stopRequestedNanos > graceLimit) {
                 kill(worker, "killed");
@@ -210,7 +221,7 @@ final class Supervisor implements Runnable {
             }
         }
         int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting);
-        for (int i = 0; i < spawn && backoff.maySpawn(); i++) {
+        for (int i = 0; i < spawn && backoff.maySpawn() && shutdownDeadline == null; i++) {
             spawn();
         }
         int retire = sparePolicy.toRetire(bounds, current.size(), idle, System.nanoTime());
@@ -309,7 +320,12 @@ final class Supervisor implements Runnable {
             config.log().log(worker + " spawned for " + listener);
         } catch (Exception e) {
             config.log().log("cannot spawn a worker: " + e);
-            backoff.failed(null, e.toString());
+            if (everReady) {
+                backoff.failed(null, e.toString());
+            } else {
+                ready.completeExceptionally(new IllegalStateException("cannot start a worker: " + e.getMessage(), e));
+                beginShutdown(Duration.ZERO);
+            }
         }
     }
 

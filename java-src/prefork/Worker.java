@@ -184,9 +184,9 @@ public final class Worker {
         while (!done()) {
             SocketChannel connection = server.accept();
             InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
+            scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
             requestLock.lock();
             try {
-                scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
                 report(child.serve(connection, remote));
                 scoreboard.markIdle(slot, child.requestsHandled());
             } finally {
@@ -203,9 +203,9 @@ public final class Worker {
             buffer.flip();
             byte[] payload = new byte[buffer.remaining()];
             buffer.get(payload);
+            scoreboard.markBusy(slot, sender.getPort());
             requestLock.lock();
             try {
-                scoreboard.markBusy(slot, sender.getPort());
                 report(child.serve(socket, payload, sender));
                 scoreboard.markIdle(slot, child.requestsHandled());
             } finally {
@@ -218,7 +218,7 @@ public final class Worker {
         return stopping || (maxRequests > 0 && child.requestsHandled() >= maxRequests);
     }
 
-    private void report(Exception failure) {
+    private void report(Throwable failure) {
         if (failure != null) {
             log("request failed, connection closed:\n" + stackTrace(failure));
         }

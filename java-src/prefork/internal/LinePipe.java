@@ -12,6 +12,8 @@ import java.util.function.Consumer;
  * ends at EOF: once the manager has closed its write end and every worker has exited.
  */
 public final class LinePipe implements AutoCloseable {
+    /** A longer line is passed on in pieces of this size: a worker cannot make the manager buffer without end. */
+    static final int MAX_LINE_BYTES = 65536;
     private final int readFd;
     private final int writeFd;
     private final Consumer<String> sink;
@@ -56,9 +58,10 @@ public final class LinePipe implements AutoCloseable {
                 break;
             }
             for (int i = 0; i < n; i++) {
-                if (buffer[i] == '\n') {
+                if (buffer[i] == '\n' || line.size() >= MAX_LINE_BYTES) {
                     emit(line);
-                } else {
+                }
+                if (buffer[i] != '\n') {
                     line.write(buffer[i]);
                 }
             }

@@ -106,7 +106,10 @@ public final class NativeListener implements AutoCloseable {
                 (udp ? Native.SOCK_DGRAM : Native.SOCK_STREAM) | Native.SOCK_CLOEXEC, 0), "socket");
         String where = (v6 ? "[" + bindIp.getHostAddress() + "]" : bindIp.getHostAddress()) + ":" + port;
         try {
-            setInt(fd, Native.SOL_SOCKET, Native.SO_REUSEADDR, 1, "SO_REUSEADDR");
+            if (!udp) {
+                // TCP only: for UDP it would let a second server bind the same port and take its datagrams
+                setInt(fd, Native.SOL_SOCKET, Native.SO_REUSEADDR, 1, "SO_REUSEADDR");
+            }
             if (reusePort) {
                 setInt(fd, Native.SOL_SOCKET, Native.SO_REUSEPORT, 1, "SO_REUSEPORT");
             }

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import jnr.ffi.Memory;
@@ -29,8 +29,38 @@ public final class SpawnedWorkers implements WorkerProcesses {
     private final int outputFd;
     private final int scoreboardFd;
     private final int repliesFd;
-    /** pid to the manager's end of its control pipe; guarded by itself so a send never races a close. */
-    private final Map<Long, Integer> controlFds = new HashMap<>();
+    /** pid to the manager's end of its control pipe. */
+    private final Map<Long, ControlPipe> controls = new ConcurrentHashMap<>();
+
+    /** The manager's end of one worker's control pipe; a write never races the close. */
+    private static final class ControlPipe {
+        private int fd;
+
+        ControlPipe(int fd) {
+            this.fd = fd;
+        }
+
+        /**
+         * Writes the whole message or, if the worker does not drain the pipe within the limit, closes it: a
+         * half-written message would garble everything after it, while EOF makes the worker exit (and the
+         * supervisor replace it).
+         */
+        synchronized boolean send(byte[] message) {
+            if (fd < 0) {
+                return false;
+            }
+            if (writeFully(fd, message)) {
+                return true;
+            }
+            close();
+            return false;
+        }
+
+        synchronized void close() {
+            Native.closeQuietly(fd);
+            fd = -1;
+        }
+    }
 
     /**
      * @param command gives the worker command line at each spawn, with {@link WorkerContract#SLOT_PLACEHOLDER} and
@@ -57,9 +87,7 @@ public final class SpawnedWorkers implements WorkerProcesses {
             argv.set(at, Integer.toString(slot));
             argv.set(at + 1, Long.toString(maxRequests));
             long pid = spawn(argv, pipe[0]);
-            synchronized (controlFds) {
-                controlFds.put(pid, pipe[1]);
-            }
+            controls.put(pid, new ControlPipe(pipe[1]));
             return pid;
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(pipe[1]);
@@ -113,10 +141,8 @@ public final class SpawnedWorkers implements WorkerProcesses {
 
     @Override
     public boolean send(long pid, byte[] message) {
-        synchronized (controlFds) {
-            Integer fd = controlFds.get(pid);
-            return fd != null && writeFully(fd, message);
-        }
+        ControlPipe control = controls.get(pid);
+        return control != null && control.send(message);
     }
 
     private static boolean writeFully(int fd, byte[] message) {
@@ -149,21 +175,17 @@ public final class SpawnedWorkers implements WorkerProcesses {
         if (result == 0 || (result < 0 && Native.errno() == Native.EINTR)) {
             return OptionalInt.empty();
         }
-        synchronized (controlFds) {
-            Integer fd = controlFds.remove(pid);
-            if (fd != null) {
-                Native.closeQuietly(fd);
-            }
+        ControlPipe control = controls.remove(pid);
+        if (control != null) {
+            control.close();
         }
         return OptionalInt.of(result < 0 ? -1 : status[0]);
     }
 
     @Override
     public void close() {
-        synchronized (controlFds) {
-            controlFds.values().forEach(Native::closeQuietly);
-            controlFds.clear();
-        }
+        controls.values().forEach(ControlPipe::close);
+        controls.clear();
     }
 
     private static List<String> environment() {

@@ -31,6 +31,13 @@
                    (:message (refusal {:port 0 :protocol :sctp} #'prefork.test-handlers/echo))))
       (is (re-find #"must be a number of seconds"
                    (:message (refusal {:port 0 :timeout -1} #'prefork.test-handlers/echo)))))
+    (testing ":watch and :nrepl values"
+      (is (re-find #"option :watch \"my.app\" must be a sequence"
+                   (:message (refusal {:port 0 :watch "my.app"} #'prefork.test-handlers/echo))))
+      (is (re-find #"names no.such.namespace, which cannot be loaded"
+                   (:message (refusal {:port 0 :watch '[no.such.namespace]} #'prefork.test-handlers/echo))))
+      (is (re-find #"not an integer from 0 to 65535"
+                   (:message (refusal {:port 0 :nrepl {:port 70000}} #'prefork.test-handlers/echo)))))
     (testing "nREPL on a non-loopback address without the opt-in"
       (let [{:keys [message data]} (refusal {:port 0 :nrepl {:port 0 :bind "0.0.0.0"}} #'prefork.test-handlers/echo)]
         (is (= :nrepl (:key data)))

@@ -21,6 +21,7 @@ final class FakeWorkers implements prefork.internal.WorkerProcesses {
     private final Map<Long, Integer> exits = new ConcurrentHashMap<>();
     final AtomicInteger spawns = new AtomicInteger();
     volatile boolean bootFails;
+    volatile boolean bootHangs;
 
     FakeWorkers(Scoreboard scoreboard) {
         this.scoreboard = scoreboard;
@@ -32,6 +33,9 @@ final class FakeWorkers implements prefork.internal.WorkerProcesses {
         spawns.incrementAndGet();
         slots.put(pid, slot);
         scoreboard.claim(slot, pid);
+        if (bootHangs) {
+            return pid;
+        }
         if (bootFails) {
             scoreboard.setMessage(slot, "cannot boot: fake failure");
             exits.put(pid, WorkerContract.EXIT_BOOT_FAILED << 8);

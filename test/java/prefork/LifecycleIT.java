@@ -49,6 +49,10 @@ class LifecycleIT {
                 assertNull(Clients.send(socket, "boom"), "the failed connection is closed");
             }
             assertEquals(pid, Clients.pidFrom(server.port()), "the same worker serves the next connection");
+            try (Socket socket = Clients.connect(server.port())) {
+                assertNull(Clients.send(socket, "assert"), "an Error (AssertionError, as Clojure's :pre) too");
+            }
+            assertEquals(pid, Clients.pidFrom(server.port()), "and the worker survives it");
             Await.until(Duration.ofSeconds(10), "the stack trace reaches the manager's log",
                     () -> log.contains("IllegalStateException: boom requested by the client")
                             && log.contains("at prefork.testchildren.FlakyChild.processRequest"));
@@ -82,6 +86,27 @@ class LifecycleIT {
         } catch (IOException e) {
             return true;
         }
+    }
+
+    @Test
+    void aHookMayAskTheServerAboutItselfFromTheSupervisorThread() throws Exception {
+        java.util.List<Object> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ManagerHooks hooks = new ManagerHooks() {
+            @Override
+            public void preServerClose(PreforkServer server) {
+                try {
+                    seen.add(server.stats());
+                    server.close();
+                } catch (RuntimeException e) {
+                    seen.add(e);
+                }
+            }
+        };
+        PreforkServer server = small(EchoChild.class).hooks(hooks).start();
+        server.close();
+        assertEquals(1, seen.size());
+        assertTrue(seen.get(0) instanceof ServerStats, "the hook got its answer: " + seen.get(0));
+        assertTrue(server.isTerminated());
     }
 
     @Test

@@ -82,6 +82,18 @@ class ProtocolsIT {
         }
     }
 
+    @Test
+    void aUdpPortInUseIsRefused() throws Exception {
+        try (DatagramChannel taken = DatagramChannel.open()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = ((InetSocketAddress) taken.getLocalAddress()).getPort();
+            IOException e = assertThrows(IOException.class, () -> small(EchoChild.class).protocol("udp").port(port).start());
+            assertTrue(e.getMessage().contains("cannot bind udp 127.0.0.1:" + port), e.getMessage());
+            assertTrue(e.getMessage().contains("Address already in use"), e.getMessage());
+            assertTrue(Processes.children().isEmpty());
+        }
+    }
+
     /** Sends {@code count} distinct datagrams one at a time; returns how many came back intact (2 s each). */
     private static int udpExchanges(InetSocketAddress target, int sender, int count) throws IOException {
         int answered = 0;

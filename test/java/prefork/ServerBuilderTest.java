@@ -36,7 +36,10 @@ class ServerBuilderTest {
                 refusal(b -> b.maxRequests(-5)));
         assertEquals("protocol=\"sctp\" is unknown: use \"tcp\", \"udp\" or \"unix\"", refusal(b -> b.protocol("sctp")));
         assertEquals("listen=0 is out of range: it must be between 1 and 65535", refusal(b -> b.listen(0)));
-        assertEquals("timeout=PT-1S must be zero or positive", refusal(b -> b.timeout(Duration.ofSeconds(-1))));
+        assertEquals("timeout=PT-1S must be between zero and 3650 days", refusal(b -> b.timeout(Duration.ofSeconds(-1))));
+        assertEquals("gracefulTimeout=PT2562047788015H12M55S must be between zero and 3650 days",
+                refusal(b -> b.gracefulTimeout(Duration.ofSeconds(Long.MAX_VALUE / 1000))));
+        assertEquals("javaCommand=\"/usr\" is not an executable file", refusal(b -> b.javaCommand("/usr")));
         assertEquals("bindIp=\"no.such.host.invalid\" is not a known address or host",
                 refusal(b -> b.bindIp("no.such.host.invalid")));
         assertEquals("reusePort=true is supported for tcp listeners only, not udp://127.0.0.1:7000",

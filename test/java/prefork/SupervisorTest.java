@@ -26,13 +26,17 @@ class SupervisorTest {
     private Supervisor supervisor;
 
     private void start(PoolBounds bounds) throws IOException {
+        start(bounds, Duration.ofSeconds(60));
+    }
+
+    private void start(PoolBounds bounds, Duration startTimeout) throws IOException {
         file = Files.createTempFile("prefork-scoreboard-test", ".shm");
         Files.write(file, new byte[(int) Scoreboard.SIZE]);
         Scoreboard scoreboard = Scoreboard.map(file);
         workers = new FakeWorkers(scoreboard);
         ServerConfig config = PreforkServer.builder(EchoChild.class).log(log).minServers(bounds.minServers())
                 .maxServers(bounds.maxServers()).minSpareServers(bounds.minSpareServers())
-                .maxSpareServers(bounds.maxSpareServers()).validate();
+                .maxSpareServers(bounds.maxSpareServers()).startTimeout(startTimeout).validate();
         supervisor = new Supervisor(config, "tcp://127.0.0.1:0", scoreboard, workers, () -> {}, () -> {});
         Thread thread = new Thread(supervisor, "supervisor-under-test");
         thread.setDaemon(true);
@@ -97,6 +101,19 @@ class SupervisorTest {
         Await.until(Duration.ofSeconds(5), "replaced", () -> snapshot().size() == 3
                 && snapshot().stream().noneMatch(w -> w.pid() == victim));
         assertTrue(log.contains("pid=" + victim + " gen=1 exited (crashed): killed by signal 9 (SIGKILL)"));
+    }
+
+    @Test
+    void aWorkerStuckInBootIsKilledAfterStartTimeoutAndCountsAsABootFailure() throws Exception {
+        start(new PoolBounds(1, 1, 0, 1), Duration.ofMillis(500));
+        Await.until(Duration.ofSeconds(5), "1 ready", () -> count(WorkerState.IDLE) == 1);
+        workers.bootHangs = true;
+        workers.kill(snapshot().get(0).pid());
+        Await.until(Duration.ofSeconds(10), "the stuck replacement is killed", () -> log.contains("exited (boot-timed-out)"));
+        assertTrue(log.contains("(startTimeout): killed"));
+        Await.until(Duration.ofSeconds(10), "backoff", () -> log.contains("backoff: 1 consecutive boot failures"));
+        workers.bootHangs = false;
+        Await.until(Duration.ofSeconds(30), "recovered", () -> count(WorkerState.IDLE) == 1);
     }
 
     @Test
