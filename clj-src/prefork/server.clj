@@ -67,8 +67,9 @@
                           (when-not (map? v) (bad-option :child-properties v "must be a map"))
                           (doseq [[pk pv] v] (.childProperty b (name pk) (str pv))))
    :log                 (fn [^ServerBuilder b v]
-                          (when-not (ifn? v) (bad-option :log v "must be a function of one string"))
-                          (.log b (reify Log (log [_ line] (v line)))))
+                          (cond (instance? Log v) (.log b ^Log v)
+                                (ifn? v) (.log b (reify Log (log [_ line] (v line))))
+                                :else (bad-option :log v "must be a function of one string, or a prefork.Log")))
    :handle-signals      (fn [^ServerBuilder b v] (.handleSignals b (boolean v)))})
 
 (def ^:private hook-options
@@ -164,7 +165,7 @@
     :max-requests 0 (unlimited)  :max-requests-jitter 0  :reuse-port false (tcp only)
     :timeout 30 (seconds a request may take, 0 = no limit)  :graceful-timeout 30  :start-timeout 60
     :worker-jvm-opts (see ServerBuilder/DEFAULT_WORKER_JVM_OPTIONS)  :child-properties {}
-    :log (fn [line]) (default: stderr)  :handle-signals false
+    :log (fn [line]) or a prefork.Log, e.g. (prefork.Log/file path) (default: stderr)  :handle-signals false
     :init :allow? :on-deny :post-accept :post-process :on-shutdown  child hooks (vars or symbols), nil
     :watch []  more namespaces whose nREPL evaluations are mirrored into the workers (the handler's always is)
     :nrepl nil  {:port 0 :bind \"127.0.0.1\"} or {:socket \"/path\"} starts the nREPL control plane in this

@@ -53,6 +53,14 @@ public final class Launcher {
                 (b, v) -> b.gracefulTimeout(Duration.ofSeconds(integer("--graceful-timeout", v))));
         option("--class-data-sharing", "true|false", "share an AppCDS archive of boot classes among workers (default true)",
                 (b, v) -> b.classDataSharing(Boolean.parseBoolean(v)));
+        option("--log-file", "PATH", "append the log to PATH instead of stderr; USR1 reopens it (default stderr)",
+                (b, v) -> {
+                    try {
+                        b.log(Log.file(Path.of(v)));
+                    } catch (java.io.IOException e) {
+                        throw new IllegalArgumentException("--log-file=\"" + v + "\" cannot be opened: " + e.getMessage());
+                    }
+                });
         option("--pid-file", "PATH", "write the manager's pid to PATH while it runs (default none)",
                 (b, v) -> b.pidFile(Path.of(v)));
         option("--worker-jvm-opts", "\"FLAGS\"", "JVM flags for workers, space separated",
@@ -186,7 +194,7 @@ public final class Launcher {
     private static void usage(PrintStream out) {
         out.println("usage: java -jar prefork.jar --handler <BaseChild class | clojure.ns/var> [options]");
         out.println("Serves connections from a pool of worker JVMs running the handler; runs until TERM or INT.");
-        out.println("Signals: HUP reload, INT/TERM graceful stop (twice: now), TTIN/TTOU one more/fewer server.");
+        out.println("Signals: HUP reload, INT/TERM graceful stop (twice: now), TTIN/TTOU one more/fewer server, USR1 reopen the log file.");
         out.println();
         OPTIONS.forEach((name, option) -> out.printf("  %-34s %s%n", name + " " + option.argument(), option.help()));
         out.printf("  %-34s %s%n", "--nrepl-port N", "start the nREPL control plane in the manager (0 = any port)");

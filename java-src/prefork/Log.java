@@ -1,5 +1,7 @@
 package prefork;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 
@@ -12,10 +14,25 @@ public interface Log {
     /** Records one event line (no trailing newline). */
     void log(String line);
 
+    /** Reopens the log's file, if it has one (SIGUSR1, after logrotate moved it). Default: nothing. */
+    default void reopen() {}
+
     /** A log that writes "HH:mm:ss.SSS prefork[pid] line" to the manager's stderr. */
     static Log stderr() {
-        DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
-        long pid = ProcessHandle.current().pid();
-        return line -> System.err.println(LocalTime.now().format(time) + " prefork[" + pid + "] " + line);
+        return line -> System.err.println(stamp(line));
+    }
+
+    /**
+     * A log that appends "HH:mm:ss.SSS prefork[pid] line" to {@code file} (created if missing) and reopens it
+     * on {@link #reopen()}. Throws IOException if the file cannot be opened.
+     */
+    static Log file(Path file) throws IOException {
+        return new FileLog(file);
+    }
+
+    /** The line with the time of day and the manager's pid in front. */
+    static String stamp(String line) {
+        return LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss.SSS")) + " prefork["
+                + ProcessHandle.current().pid() + "] " + line;
     }
 }

@@ -246,6 +246,12 @@ public final class PreforkServer implements AutoCloseable {
         }
     }
 
+    /** Reopens the log's file (USR1), for log rotation; does nothing for a log without a file. */
+    public void reopenLog() {
+        config.log().reopen();
+        config.log().log("log reopened");
+    }
+
     /** INT/TERM: the first starts a graceful shutdown, a second one kills the workers at once. */
     void shutdownFromSignal() {
         if (stopSignals.incrementAndGet() == 1) {

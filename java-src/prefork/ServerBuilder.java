@@ -225,11 +225,23 @@ public final class ServerBuilder {
 
     /** The user's log, made safe: a sink that throws must not take the supervisor down. */
     private static Log guarded(Log log) {
-        return line -> {
-            try {
-                log.log(line);
-            } catch (RuntimeException e) {
-                System.err.println("prefork: the log failed (" + e + ") on: " + line);
+        return new Log() {
+            @Override
+            public void log(String line) {
+                try {
+                    log.log(line);
+                } catch (RuntimeException e) {
+                    System.err.println("prefork: the log failed (" + e + ") on: " + line);
+                }
+            }
+
+            @Override
+            public void reopen() {
+                try {
+                    log.reopen();
+                } catch (RuntimeException e) {
+                    System.err.println("prefork: reopening the log failed: " + e);
+                }
             }
         };
     }

@@ -109,6 +109,33 @@ class OperationsIT {
     }
 
     @Test
+    void usr1ReopensTheLogFileAfterARotation() throws Exception {
+        Path logFile = TARGET.resolve("operations-it-usr1.log");
+        Path rotated = TARGET.resolve("operations-it-usr1.log.1");
+        Files.deleteIfExists(logFile);
+        Files.deleteIfExists(rotated);
+        manager = new LaunchedManager("operations-it-usr1", EchoChild.class, "--min-servers", "1",
+                "--max-servers", "3", "--min-spare-servers", "0", "--max-spare-servers", "3",
+                "--log-file", logFile.toString());
+        Await.until(Duration.ofSeconds(10), "the log file has the start", () -> read(logFile).contains("serving tcp://"));
+        Files.move(logFile, rotated);
+        manager.signal("USR1");
+        Await.until(Duration.ofSeconds(10), "a new log file", () -> read(logFile).contains("log reopened"));
+        manager.signal("TTIN");
+        Await.until(Duration.ofSeconds(10), "later events go to the new file", () -> read(logFile).contains("resize:"));
+        assertFalse(read(rotated).contains("resize:"), "nothing more in the rotated file");
+        assertTrue(read(rotated).contains("spawned"), "the rotated file kept what came before");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Test
     void termLetsTheConnectionInFlightFinishThenTheManagerExitsZeroAndRemovesItsPidFile() throws Exception {
         Path pidFile = TARGET.resolve("operations-it-term.pid");
         Files.deleteIfExists(pidFile);
