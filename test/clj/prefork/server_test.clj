@@ -59,7 +59,13 @@
       (is (= 2 (count workers)))
       (is (every? #{:idle :busy} (map :state workers)))
       (is (= #{:slot :pid :state :requests :started-at :last-active :generation :listener} (set (keys (first workers))))))
-    (is (= 2 (:min-servers (ps/stats server))))))
+    (is (= 2 (:min-servers (ps/stats server))))
+    (testing "eval-in-workers answers per worker pid"
+      (let [results (ps/eval-in-workers server '(+ 1 2) {:ns "user"})]
+        (is (= (set (map :pid (ps/workers server))) (set (keys results))))
+        (is (every? #{{:status :ok :value "3"}} (vals results))))
+      (let [results (ps/eval-in-workers server "(throw (ex-info \"nope\" {}))" {:ns "user"})]
+        (is (every? #(and (= :error (:status %)) (re-find #"nope" (:value %))) (vals results)))))))
 
 (deftest udp-unix-and-several-listeners-from-clojure
   (let [dir (java.nio.file.Files/createTempDirectory "prefork-clj" (make-array java.nio.file.attribute.FileAttribute 0))
