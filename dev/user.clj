@@ -8,7 +8,7 @@
 
 (defn go
   "Starts an echo server (prefork.examples.echo/handle) with `opts` merged over {:port 7000 :min-servers 2
-  :nrepl nil}; keeps it in `user/server` and returns it. Stops a previous one first."
+  }; keeps it in `user/server` and returns it. Stops a previous one first."
   ([] (go {}))
   ([opts]
    (when server (ps/stop-server server))

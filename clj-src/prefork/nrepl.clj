@@ -9,8 +9,11 @@
             [nrepl.server :as nrepl-server]
             [nrepl.transport :as t]
             [prefork.server :as ps])
-  (:import (java.nio.file Files LinkOption Path)
-           (java.nio.file.attribute PosixFilePermissions)))
+  (:import (java.nio.file Files Path)
+           (java.nio.file.attribute PosixFilePermissions)
+           (prefork PreforkServer)))
+
+(set! *warn-on-reflection* true)
 
 (defn- effective-ns
   "The namespace an eval or load-file message runs in: its :ns, the file's ns form, or the session's *ns*."
@@ -47,7 +50,7 @@
       (send [this response]
         (when (failed? response) (reset! failed true))
         (when (and (done? response) (not @failed))
-          (let [results (ps/redefine! server ns-name code)]
+          (let [results (ps/redefine! server code {:ns ns-name})]
             (t/send transport (response-for msg {:out (summary results)}))
             (t/send transport (response-for msg {:prefork/results
                                                  (vec (for [[pid {:keys [status value]}] results]
@@ -93,7 +96,7 @@
         (nil? server) (h msg)
         (str/starts-with? (str op) "prefork/") (control-op msg server)
         (and (#{"eval" "load-file"} op)
-             (contains? @(:watched server) (effective-ns msg)))
+             (contains? (.watchedNamespaces ^PreforkServer server) (effective-ns msg)))
         (h (assoc msg :transport (mirroring-transport (:transport msg) msg server (effective-ns msg)
                                                       (if (= op "eval") (:code msg) (:file msg)))))
         :else (h msg)))))
@@ -117,9 +120,11 @@
                                  (PosixFilePermissions/fromString "rw-------")))
 
 (defn start!
-  "Starts an nREPL server for the prefork `server` with options {:port 0 :bind \"127.0.0.1\"} or
-  {:socket path} (mode 0600). Returns the nREPL server (closeable; its :port is the bound port)."
+  "Starts an nREPL server for the prefork `server` (a prefork.PreforkServer) with options
+  {:port 0 :bind \"127.0.0.1\"} or {:socket path} (mode 0600). Returns the nREPL server (closeable; its
+  :port is the bound port). Called by the Java core (prefork.manager.ControlPlane) before workers spawn."
   [server {:keys [port bind socket]}]
+  (require (quote prefork.repl))
   (let [handler (nrepl-server/default-handler #'wrap-prefork)
         with-server (fn [msg] (handler (assoc msg ::server server)))
         nrepl (if socket
@@ -127,13 +132,3 @@
                 (nrepl-server/start-server :port (or port 0) :bind (or bind "127.0.0.1") :handler with-server))]
     (when socket (restrict-socket-file socket))
     nrepl))
-
-(defn start-for-java!
-  "For the launcher and Java users: starts the control plane for a PreforkServer started from Java whose
-  workers run `handler` (a fully-qualified symbol string, or nil for a Java child, whose code cannot be
-  redefined). nREPL binds `bind` (loopback unless `allow-remote?`) on `port`. Returns the bound port."
-  [java handler bind port allow-remote?]
-  (let [nrepl-opts {:port port :bind bind :allow-remote? allow-remote?}]
-    (#'ps/check-nrepl nrepl-opts)
-    (let [server (ps/->Server java nil (atom (if handler #{(namespace (symbol handler))} #{})))]
-      (:port (start! server nrepl-opts)))))

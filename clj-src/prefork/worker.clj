@@ -6,11 +6,15 @@
            (java.net InetSocketAddress Socket)
            (java.nio.channels Channels SocketChannel)))
 
+(set! *warn-on-reflection* true)
+
 (def ^:dynamic *in-worker*
   "True in a worker JVM, false in the manager: code sent to workers can test it."
   false)
 
-(def ^:private hook-keys ["handler" "init" "allow?" "on-deny" "post-accept" "post-process" "on-shutdown"])
+(def hook-keys
+  "The child properties that name Clojure vars: the handler and the hooks (prefork.server's option keys)."
+  ["handler" "init" "allow?" "on-deny" "post-accept" "post-process" "on-shutdown"])
 
 (defn- resolve-var
   "The var named by a fully-qualified symbol string; throws naming it when it cannot be found."
@@ -50,7 +54,7 @@
   (let [^InetSocketAddress remote (.address child)
         base {:remote-addr (some-> remote .getAddress .getHostAddress)
               :remote-port (some-> remote .getPort)
-              :protocol (.protocol child)
+              :protocol (.text (.protocol child))
               :requests-handled (.requestsHandled child)}]
     (if-let [^SocketChannel channel (.channel child)]
       (let [^Socket socket (.conn child)]

@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
+import prefork.internal.ChildAccess;
+import prefork.internal.Failures;
 
 /**
  * What a worker process runs: extend it and implement {@link #processRequest()} (the model's BaseChild).
@@ -20,7 +22,11 @@ import java.util.Map;
  * worker cannot boot.
  */
 public abstract class BaseChild {
-    private String protocol = "tcp";
+    static {
+        ChildAccess.install(new Access());
+    }
+
+    private Protocol protocol = Protocol.TCP;
     private int requestsHandled;
     private SocketChannel channel;
     private byte[] payload;
@@ -74,8 +80,8 @@ public abstract class BaseChild {
         throw new UnsupportedOperationException(getClass().getName() + " does not evaluate code");
     }
 
-    /** "tcp", "udp" or "unix". */
-    public final String protocol() {
+    /** The listener's protocol: TCP, UDP or UNIX. */
+    public final Protocol protocol() {
         return protocol;
     }
 
@@ -89,7 +95,7 @@ public abstract class BaseChild {
      * (use {@link #channel()} there).
      */
     public final Socket conn() {
-        return channel == null || protocol.equals("unix") ? null : channel.socket();
+        return channel == null || protocol == Protocol.UNIX ? null : channel.socket();
     }
 
     /** The current TCP or Unix connection as a blocking channel, or null outside a request and for UDP. */
@@ -130,34 +136,24 @@ public abstract class BaseChild {
         datagramChannel.send(ByteBuffer.wrap(data), address);
     }
 
-    final void bootstrap(String protocol, Map<String, String> properties) {
-        this.protocol = protocol;
-        this.properties = Map.copyOf(properties);
-    }
-
-    /** Training run of the class data archive: load what boot would load, without side effects. */
-    void prepareForArchive() throws Exception {}
-
-    final void markClosed() {
-        closed = true;
-    }
-
-    final void setError(String error) {
-        this.error = error;
-    }
+    /**
+     * Called only in the training run that makes the class data archive, instead of {@link #initialize()}:
+     * load what boot would load, without side effects (default: nothing).
+     */
+    protected void prepareForArchive() throws Exception {}
 
     /**
      * Runs the per-connection hook chain for a connection from {@code remote} (null for a Unix socket); the
      * connection is always closed. Returns the failure, or null.
      */
-    final Throwable serve(SocketChannel connection, InetSocketAddress remote) {
+    private Throwable serve(SocketChannel connection, InetSocketAddress remote) {
         channel = connection;
         address = remote;
         Throwable failure = null;
         try {
             runHooks();
-        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-            failure = e;
+        } catch (Throwable e) {
+            failure = Failures.survive(e);
         } finally {
             try {
                 connection.close();
@@ -169,15 +165,15 @@ public abstract class BaseChild {
     }
 
     /** Runs the hook chain for one datagram received from {@code sender} on {@code socket}. */
-    final Throwable serve(DatagramChannel socket, byte[] datagram, InetSocketAddress sender) {
+    private Throwable serve(DatagramChannel socket, byte[] datagram, InetSocketAddress sender) {
         datagramChannel = socket;
         payload = datagram;
         address = sender;
         Throwable failure = null;
         try {
             runHooks();
-        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-            failure = e;
+        } catch (Throwable e) {
+            failure = Failures.survive(e);
         }
         return finish(failure);
     }
@@ -194,9 +190,9 @@ public abstract class BaseChild {
     private Throwable finish(Throwable failure) {
         try {
             postProcessRequest();
-        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+        } catch (Throwable e) {
             if (failure == null) {
-                failure = e;
+                failure = Failures.survive(e);
             }
         }
         channel = null;
@@ -204,5 +200,61 @@ public abstract class BaseChild {
         address = null;
         requestsHandled++;
         return failure;
+    }
+
+    /** The worker's way in (see {@link ChildAccess}). */
+    private static final class Access extends ChildAccess {
+        @Override
+        public void bootstrap(BaseChild child, Protocol protocol, Map<String, String> properties) {
+            child.protocol = protocol;
+            child.properties = Map.copyOf(properties);
+        }
+
+        @Override
+        public void initialize(BaseChild child) throws Exception {
+            child.initialize();
+        }
+
+        @Override
+        public void preBind(BaseChild child) throws Exception {
+            child.preBind();
+        }
+
+        @Override
+        public void postBind(BaseChild child) throws Exception {
+            child.postBind();
+        }
+
+        @Override
+        public void prepareForArchive(BaseChild child) throws Exception {
+            child.prepareForArchive();
+        }
+
+        @Override
+        public Throwable serve(BaseChild child, SocketChannel connection, InetSocketAddress remote) {
+            return child.serve(connection, remote);
+        }
+
+        @Override
+        public Throwable serve(BaseChild child, DatagramChannel socket, byte[] payload, InetSocketAddress sender) {
+            return child.serve(socket, payload, sender);
+        }
+
+        @Override
+        public void markClosed(BaseChild child) {
+            child.closed = true;
+        }
+
+        @Override
+        public void shutdown(BaseChild child, String error) {
+            child.closed = true;
+            child.error = error;
+            child.shutdown();
+        }
+
+        @Override
+        public Object evaluate(BaseChild child, String ns, String code) throws Exception {
+            return child.evaluate(ns, code);
+        }
     }
 }

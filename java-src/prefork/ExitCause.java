@@ -1,50 +1,33 @@
 package prefork;
 
-import prefork.internal.WorkerContract;
+import java.util.Locale;
 
-/** Names why a worker exited, from what the supervisor knew and its wait status. */
-final class ExitCause {
-    private ExitCause() {}
+/** Why a worker exited, as the manager's log, {@link ServerStats#exits()} and {@link ManagerHooks#workerExited} name it. */
+public enum ExitCause {
+    /** Busy on one request longer than the timeout option: killed. */
+    TIMED_OUT,
+    /** Not ready within startTimeout: killed. */
+    BOOT_TIMED_OUT,
+    /** Killed by the manager: it did not stop within gracefulTimeout, or the shutdown deadline passed. */
+    KILLED,
+    /** Asked to stop (retired, reloaded, shut down) and exited cleanly. */
+    STOPPED,
+    /** Exited cleanly after its maxRequests. */
+    RECYCLED,
+    /** Could not boot (its child class or initialize failed). */
+    BOOT_FAILED,
+    /** Died by a signal the manager did not send, or exited with a non-zero status. */
+    CRASHED,
+    /** Exited cleanly without being asked to. */
+    EXITED;
 
-    /** One of "timed-out", "boot-timed-out", "killed", "stopped", "recycled", "boot-failed", "crashed", "exited". */
-    static String of(WorkerHandle worker, int status, long requests) {
-        if (worker.killed) {
-            return worker.killCause;
-        }
-        if (status == -1 || signal(status) != 0) {
-            return "crashed";
-        }
-        int code = (status >> 8) & 0xff;
-        if (code == WorkerContract.EXIT_BOOT_FAILED && !worker.ready) {
-            return "boot-failed";
-        }
-        if (code != 0) {
-            return "crashed";
-        }
-        if (worker.stopRequested) {
-            return "stopped";
-        }
-        return worker.maxRequests > 0 && requests >= worker.maxRequests ? "recycled" : "exited";
+    /** The name in logs and stats: "timed-out", "boot-failed", ... */
+    public String text() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** "exit status N", "killed by signal N (NAME)" or "status unknown". */
-    static String describe(int status) {
-        if (status == -1) {
-            return "status unknown";
-        }
-        int signal = signal(status);
-        if (signal != 0) {
-            return "killed by signal " + signal + " (" + signalName(signal) + ")";
-        }
-        return "exit status " + ((status >> 8) & 0xff);
-    }
-
-    private static int signal(int status) {
-        return status & 0x7f;
-    }
-
-    private static String signalName(int signal) {
-        jnr.constants.platform.Signal known = jnr.constants.platform.Signal.valueOf(signal);
-        return known == null || !known.defined() ? "?" : known.name();
+    @Override
+    public String toString() {
+        return text();
     }
 }

@@ -1,113 +1,74 @@
 package prefork;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.BiConsumer;
+import java.util.Properties;
+import prefork.clojure.ClojureBridge;
+import prefork.clojure.ClojureChild;
 
 /**
- * The command line: {@code java -jar prefork.jar --handler <class or ns/var> [options]}. Starts the server
- * with signal handling on, prints "prefork: listening on <protocol> <address>:<port>" (and, with
- * --nrepl-port, "prefork: nREPL control plane on <address>:<port>") to stdout, and runs until TERM or INT
- * (graceful) has stopped every worker. A handler "my.ns/handle" is a Clojure var, run by {@link ClojureChild}. Exit status 0 after a clean stop, 2 for bad options, 1 if start fails.
+ * The command line: {@code java -jar prefork.jar --handler <class or ns/var> [--config FILE] [options]}, one
+ * flag per catalogue option ({@link Options}). Starts the server with signal handling on, prints
+ * "prefork: listening on <listener>" per listener (and "prefork: nREPL control plane on ...") to stdout, and
+ * runs until TERM or INT (graceful) has stopped every worker. {@code --check-config} validates and exits.
+ * Exit status 0 after a clean stop (or a valid configuration), 2 for bad options, 1 if start fails.
  */
 public final class Launcher {
-    private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
-    private static final List<String> NREPL_FLAGS = List.of("--nrepl-port", "--nrepl-bind", "--nrepl-allow-remote");
-
-    private record Option(String argument, String help, BiConsumer<ServerBuilder, String> apply) {}
-
-    private static void option(String name, String argument, String help, BiConsumer<ServerBuilder, String> apply) {
-        OPTIONS.put(name, new Option(argument, help, apply));
-    }
-
-    static {
-        option("--port", "N", "port to bind, 0 for any (default 10000)", (b, v) -> b.port(integer("--port", v)));
-        option("--bind", "IP", "address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)", ServerBuilder::bindIp);
-        option("--protocol", "tcp|udp|unix", "protocol (default tcp; unix needs --unix-path)", ServerBuilder::protocol);
-        option("--unix-path", "PATH", "Unix domain socket file for --protocol unix", ServerBuilder::unixPath);
-        option("--unix-mode", "MODE", "octal mode of Unix socket files, e.g. 660 (default: umask)", ServerBuilder::unixMode);
-        option("--add-listener", "SPEC", "another listener with its own pool: tcp://H:P, udp://H:P, unix:/PATH (repeatable)",
-                ServerBuilder::addListener);
-        option("--listen", "N", "TCP listen backlog (default 1024)", (b, v) -> b.listen(integer("--listen", v)));
-        option("--min-servers", "N", "minimum workers (default 5)", (b, v) -> b.minServers(integer("--min-servers", v)));
-        option("--max-servers", "N", "maximum workers (default 20)", (b, v) -> b.maxServers(integer("--max-servers", v)));
-        option("--min-spare-servers", "N", "minimum idle workers (default 2)",
-                (b, v) -> b.minSpareServers(integer("--min-spare-servers", v)));
-        option("--max-spare-servers", "N", "maximum idle workers (default 10)",
-                (b, v) -> b.maxSpareServers(integer("--max-spare-servers", v)));
-        option("--max-requests", "N", "recycle a worker after N requests, 0 = never (default 0)",
-                (b, v) -> b.maxRequests(integer("--max-requests", v)));
-        option("--max-requests-jitter", "N", "add 0..N to each worker's max requests (default 0)",
-                (b, v) -> b.maxRequestsJitter(integer("--max-requests-jitter", v)));
-        option("--reuse-port", "true|false", "a SO_REUSEPORT socket per worker, tcp only (default false)",
-                (b, v) -> b.reusePort(Boolean.parseBoolean(v)));
-        option("--timeout", "SECONDS", "kill a worker busy longer than this, 0 = never (default 30)",
-                (b, v) -> b.timeout(Duration.ofSeconds(integer("--timeout", v))));
-        option("--graceful-timeout", "SECONDS", "shutdown deadline for in-flight requests (default 30)",
-                (b, v) -> b.gracefulTimeout(Duration.ofSeconds(integer("--graceful-timeout", v))));
-        option("--class-data-sharing", "true|false", "share an AppCDS archive of boot classes among workers (default true)",
-                (b, v) -> b.classDataSharing(Boolean.parseBoolean(v)));
-        option("--log-file", "PATH", "append the log to PATH instead of stderr; USR1 reopens it (default stderr)",
-                (b, v) -> {
-                    try {
-                        b.log(Log.file(Path.of(v)));
-                    } catch (java.io.IOException e) {
-                        throw new IllegalArgumentException("--log-file=\"" + v + "\" cannot be opened: " + e.getMessage());
-                    }
-                });
-        option("--pid-file", "PATH", "write the manager's pid to PATH while it runs (default none)",
-                (b, v) -> b.pidFile(Path.of(v)));
-        option("--worker-jvm-opts", "\"FLAGS\"", "JVM flags for workers, space separated",
-                (b, v) -> b.workerJvmOptions(Arrays.asList(v.trim().split("\\s+"))));
-        option("--child-property", "NAME=VALUE", "a property for the child class (repeatable)", (b, v) -> {
-            int eq = v.indexOf('=');
-            if (eq < 1) {
-                throw new IllegalArgumentException("--child-property=\"" + v + "\" must be NAME=VALUE");
-            }
-            b.childProperty(v.substring(0, eq), v.substring(eq + 1));
-        });
-    }
-
     private Launcher() {}
 
+    /** What the command line asks for: a configured builder, or help. */
+    record Request(ServerBuilder builder, boolean help, boolean checkOnly) {}
+
     public static void main(String[] args) throws Exception {
-        ServerBuilder builder;
-        Map<String, String> nrepl = new LinkedHashMap<>();
+        Request request;
         try {
-            builder = parse(args, nrepl);
-        } catch (IllegalArgumentException e) {
-            System.err.println("prefork: " + e.getMessage() + " (see --help)");
-            System.exit(2);
+            request = parse(args);
+        } catch (InvalidOptionException e) {
+            exit(2, "prefork: " + e.messageFor(Option.Surface.LAUNCHER) + " (see --help)");
+            return;
+        } catch (IllegalArgumentException | IOException e) {
+            exit(2, "prefork: " + e.getMessage() + " (see --help)");
             return;
         }
-        if (builder == null) {
+        if (request.help()) {
             usage(System.out);
+            return;
+        }
+        if (request.checkOnly()) {
+            try {
+                request.builder().validate();
+            } catch (InvalidOptionException e) {
+                exit(2, "prefork: " + e.messageFor(Option.Surface.LAUNCHER));
+            } catch (IllegalArgumentException e) {
+                exit(2, "prefork: " + e.getMessage());
+            }
+            System.out.println("prefork: configuration OK");
             return;
         }
         PreforkServer server;
         try {
-            server = builder.handleSignals(true).start();
+            server = request.builder().start();
+        } catch (InvalidOptionException e) {
+            exit(2, "prefork: " + e.messageFor(Option.Surface.LAUNCHER));
+            return;
         } catch (IllegalArgumentException e) {
-            System.err.println("prefork: " + e.getMessage());
-            System.exit(2);
+            exit(2, "prefork: " + e.getMessage());
             return;
         } catch (Exception e) {
-            System.err.println("prefork: cannot start: " + e.getMessage());
-            System.exit(1);
+            exit(1, "prefork: cannot start: " + e.getMessage());
             return;
         }
         for (ListenerSpec listener : server.listeners()) {
             System.out.println("prefork: listening on " + listener.protocol() + " " + (listener.path() != null
                     ? listener.path() : listener.host().getHostAddress() + ":" + listener.port()));
         }
-        if (nrepl.containsKey("--nrepl-port")) {
-            startNrepl(server, nrepl);
+        Path socket = server.option(Options.NREPL_SOCKET);
+        if (socket != null || server.controlPlanePort() >= 0) {
+            System.out.println("prefork: nREPL control plane on " + (socket != null ? "unix:" + socket
+                    : server.option(Options.NREPL_BIND) + ":" + server.controlPlanePort())
+                    + " (remote code execution: only this user may connect)");
         }
         System.out.flush();
         while (!server.awaitTermination(Duration.ofDays(1))) {
@@ -116,32 +77,29 @@ public final class Launcher {
         System.exit(0);
     }
 
-    private static void startNrepl(PreforkServer server, Map<String, String> flags) {
-        String bind = flags.getOrDefault("--nrepl-bind", "127.0.0.1");
-        try {
-            Object port = ClojureChild.call("prefork.nrepl/start-for-java!", server, flags.get("--handler"), bind,
-                    integer("--nrepl-port", flags.get("--nrepl-port")),
-                    Boolean.parseBoolean(flags.getOrDefault("--nrepl-allow-remote", "false")));
-            System.out.println("prefork: nREPL control plane on " + bind + ":" + port
-                    + " (remote code execution: keep it on loopback)");
-        } catch (RuntimeException e) {
-            System.err.println("prefork: cannot start nREPL: " + e.getMessage());
-            server.close();
-            System.exit(2);
-        }
+    private static void exit(int status, String message) {
+        System.err.println(message);
+        System.exit(status);
     }
 
     /**
-     * Returns the configured builder, or null when --help was asked for; nREPL flags (and the handler, if it
-     * is a Clojure var) go into {@code nrepl}. Throws IllegalArgumentException naming a bad flag.
+     * Parses the command line: the config file first, then the flags, which override it (a repeatable flag adds
+     * to the file's values). Throws InvalidOptionException naming a bad option, IllegalArgumentException for
+     * bad usage, IOException for a config file that cannot be read.
      */
-    static ServerBuilder parse(String[] args, Map<String, String> nrepl) {
+    static Request parse(String[] args) throws IOException {
         String handler = null;
-        List<String[]> ordered = new ArrayList<>();
+        Path config = null;
+        boolean checkOnly = false;
+        java.util.List<String[]> flags = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--help") || flag.equals("-h")) {
-                return null;
+                return new Request(null, true, false);
+            }
+            if (flag.equals("--check-config")) {
+                checkOnly = true;
+                continue;
             }
             String value = null;
             int eq = flag.indexOf('=');
@@ -149,7 +107,9 @@ public final class Launcher {
                 value = flag.substring(eq + 1);
                 flag = flag.substring(0, eq);
             }
-            if (!flag.equals("--handler") && !OPTIONS.containsKey(flag) && !NREPL_FLAGS.contains(flag)) {
+            boolean known = flag.equals("--handler") || flag.equals("--config")
+                    || (flag.startsWith("--") && Options.byKebab(flag.substring(2)).isPresent());
+            if (!known) {
                 throw new IllegalArgumentException("unknown option " + flag);
             }
             if (value == null) {
@@ -158,47 +118,53 @@ public final class Launcher {
                 }
                 value = args[++i];
             }
-            if (flag.equals("--handler")) {
-                handler = value;
-            } else if (NREPL_FLAGS.contains(flag)) {
-                nrepl.put(flag, value);
-            } else {
-                ordered.add(new String[] {flag, value});
+            switch (flag) {
+                case "--handler" -> handler = value;
+                case "--config" -> config = Path.of(value);
+                default -> flags.add(new String[] {flag.substring(2), value});
             }
         }
+        Properties file = config == null ? new Properties() : ServerBuilder.readConfig(config);
         if (handler == null) {
-            throw new IllegalArgumentException("--handler <class> is required");
+            handler = file.getProperty("handler");
         }
-        ServerBuilder builder;
-        if (handler.contains("/")) {
-            ClojureChild.requireHandler(handler);
-            builder = PreforkServer.builder(ClojureChild.class).childProperty("handler", handler);
-            nrepl.put("--handler", handler);
-        } else {
-            builder = PreforkServer.builder(handler);
+        file.remove("handler");
+        if (handler == null || handler.isBlank()) {
+            throw new IllegalArgumentException("--handler <class | my.ns/var> is required (or handler= in --config)");
         }
-        for (String[] pair : ordered) {
-            OPTIONS.get(pair[0]).apply().accept(builder, pair[1]);
+        ServerBuilder builder = builderFor(handler.trim()).handleSignals(true);
+        try {
+            builder.applyConfig(file);
+        } catch (InvalidOptionException e) {
+            throw new IllegalArgumentException("config file " + config + ": " + e.messageFor(Option.Surface.LAUNCHER), e);
         }
-        return builder;
+        for (String[] pair : flags) {
+            builder.setText(pair[0], pair[1]);
+        }
+        return new Request(builder, false, checkOnly);
     }
 
-    private static int integer(String option, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + "=\"" + value + "\" is not a whole number");
+    private static ServerBuilder builderFor(String handler) {
+        if (handler.contains("/")) {
+            ClojureBridge.requireHandler(handler);
+            return PreforkServer.builder(ClojureChild.class).childProperty("handler", handler);
         }
+        return PreforkServer.builder(handler);
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: java -jar prefork.jar --handler <BaseChild class | clojure.ns/var> [options]");
+        out.println("usage: java -jar prefork.jar --handler <BaseChild class | clojure.ns/var> [--config FILE] [options]");
+        out.println("       java -jar prefork.jar ... --check-config   (validate the options and exit)");
         out.println("Serves connections from a pool of worker JVMs running the handler; runs until TERM or INT.");
-        out.println("Signals: HUP reload, INT/TERM graceful stop (twice: now), TTIN/TTOU one more/fewer server, USR1 reopen the log file.");
+        out.println("Signals: HUP reload, INT/TERM graceful stop (twice: now), TTIN/TTOU one more/fewer server,"
+                + " USR1 reopen the log file.");
+        out.println("--config FILE: a properties file of the options below without \"--\" (max-servers = 8, handler = ...);");
+        out.println("  repeatable options take comma-separated values, child properties child-property.NAME = VALUE;");
+        out.println("  flags on the command line override it.");
         out.println();
-        OPTIONS.forEach((name, option) -> out.printf("  %-34s %s%n", name + " " + option.argument(), option.help()));
-        out.printf("  %-34s %s%n", "--nrepl-port N", "start the nREPL control plane in the manager (0 = any port)");
-        out.printf("  %-34s %s%n", "--nrepl-bind IP", "nREPL address (default 127.0.0.1)");
-        out.printf("  %-34s %s%n", "--nrepl-allow-remote true", "allow a non-loopback --nrepl-bind (remote code execution!)");
+        for (Option<?> option : Options.all()) {
+            out.printf("  %-36s %s (default %s)%n", option.flag() + " " + option.argument(), option.help(),
+                    option.defaultText());
+        }
     }
 }

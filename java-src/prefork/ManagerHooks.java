@@ -30,7 +30,7 @@ public interface ManagerHooks {
     /** On the supervisor thread when shutdown begins, before workers are told to stop. */
     default void preServerClose(PreforkServer server) throws Exception {}
 
-    /** SIGHUP, on the JVM's signal thread. Default: {@link PreforkServer#reload()} (graceful). */
+    /** SIGHUP, on the JVM's signal thread (every signal handler runs there: enqueue, do not block). Default: {@link PreforkServer#reload()} (graceful). */
     default void hupHandler(PreforkServer server) {
         server.reload();
     }
@@ -44,6 +44,30 @@ public interface ManagerHooks {
     default void termHandler(PreforkServer server) {
         server.shutdownFromSignal();
     }
+
+    /** SIGTTIN. Default: one more server ({@link PreforkServer#resizeBy resizeBy(1)}). */
+    default void ttinHandler(PreforkServer server) {
+        server.resizeBy(1);
+    }
+
+    /** SIGTTOU. Default: one fewer server ({@link PreforkServer#resizeBy resizeBy(-1)}). */
+    default void ttouHandler(PreforkServer server) {
+        server.resizeBy(-1);
+    }
+
+    /** SIGUSR1. Default: {@link PreforkServer#reopenLog()}, after logrotate moved the file. */
+    default void usr1Handler(PreforkServer server) {
+        server.reopenLog();
+    }
+
+    /** A worker became ready to serve (supervisor thread; unicorn's after_worker_ready). */
+    default void workerReady(PreforkServer server, WorkerInfo worker) {}
+
+    /**
+     * A worker exited and was reaped (supervisor thread; gunicorn's child_exit). {@code status} is the raw
+     * wait status (-1 when unknown); {@code worker} is its last state, with the requests it handled.
+     */
+    default void workerExited(PreforkServer server, WorkerInfo worker, ExitCause cause, int status) {}
 
     /** A worker busy longer than the {@code timeout} option was killed (supervisor thread). */
     default void workerTimedOut(PreforkServer server, WorkerInfo worker) {}

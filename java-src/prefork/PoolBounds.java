@@ -13,19 +13,19 @@ public record PoolBounds(int minServers, int maxServers, int minSpareServers, in
         return new PoolBounds(5, 20, 2, 10);
     }
 
-    /** Throws IllegalArgumentException naming the option and value when the bounds are inconsistent. */
+    /** Throws InvalidOptionException naming the option and value when the bounds are inconsistent. */
     public PoolBounds {
-        requireRange("minServers", minServers, 0, MAX_SERVERS_LIMIT);
-        requireRange("maxServers", maxServers, 1, MAX_SERVERS_LIMIT);
-        requireRange("minSpareServers", minSpareServers, 0, MAX_SERVERS_LIMIT);
-        requireRange("maxSpareServers", maxSpareServers, 0, MAX_SERVERS_LIMIT);
+        Options.MIN_SERVERS.check(minServers);
+        Options.MAX_SERVERS.check(maxServers);
+        Options.MIN_SPARE_SERVERS.check(minSpareServers);
+        Options.MAX_SPARE_SERVERS.check(maxSpareServers);
         if (minServers > maxServers) {
-            throw new IllegalArgumentException(
-                    "minServers=" + minServers + " is greater than maxServers=" + maxServers);
+            throw new InvalidOptionException(Options.MIN_SERVERS, minServers, "is greater than %s",
+                    Options.MAX_SERVERS, maxServers);
         }
         if (minSpareServers > maxSpareServers) {
-            throw new IllegalArgumentException("minSpareServers=" + minSpareServers
-                    + " is greater than maxSpareServers=" + maxSpareServers);
+            throw new InvalidOptionException(Options.MIN_SPARE_SERVERS, minSpareServers, "is greater than %s",
+                    Options.MAX_SPARE_SERVERS, maxSpareServers);
         }
     }
 
@@ -36,10 +36,4 @@ public record PoolBounds(int minServers, int maxServers, int minSpareServers, in
         return new PoolBounds(min, max, minSpareServers, maxSpareServers);
     }
 
-    static void requireRange(String option, long value, long low, long high) {
-        if (value < low || value > high) {
-            throw new IllegalArgumentException(
-                    option + "=" + value + " is out of range: it must be between " + low + " and " + high);
-        }
-    }
 }

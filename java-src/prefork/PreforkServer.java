@@ -6,33 +6,44 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
+import prefork.manager.ClassDataArchive;
+import prefork.manager.ControlPlane;
+import prefork.manager.ListenerPool;
+import prefork.manager.PidFile;
+import prefork.manager.ServerConfig;
+import prefork.manager.SignalHandlers;
 
 /**
- * A running prefork server: the manager's handle on its listening sockets and worker pools (one pool per
- * listener). Create one with {@code PreforkServer.builder(MyChild.class)...start()}. Every method is
- * thread-safe; pool changes are carried out by the supervisor threads within one tick (50 ms).
- * {@link #close()} is a graceful, idempotent stop.
+ * A running prefork server: the manager's handle on its listening sockets, worker pools (one per listener) and
+ * control plane. Create one with {@code PreforkServer.builder(MyChild.class)...start()}. Every method is
+ * thread-safe and only enqueues work for the supervisor threads (or asks them and waits for the answer); pool
+ * changes take effect within one tick (50 ms). {@link #close()} is a graceful, idempotent stop.
  */
 public final class PreforkServer implements AutoCloseable {
     private final ServerConfig config;
     private final List<ListenerPool> pools;
     private final CompletableFuture<Void> terminated;
     private final AtomicInteger stopSignals = new AtomicInteger();
+    private final Set<String> watched = ConcurrentHashMap.newKeySet();
+    private volatile ControlPlane controlPlane = ControlPlane.NONE;
     private volatile Runnable restoreSignals = () -> {};
 
     private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive) {
         this.config = config;
         this.pools = List.copyOf(pools);
-        this.terminated = CompletableFuture.allOf(pools.stream().map(pool -> pool.supervisor.terminated)
+        this.watched.addAll(config.watchedNamespaces());
+        this.terminated = CompletableFuture.allOf(pools.stream().map(ListenerPool::terminated)
                 .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
                     archive.abandon();
+                    controlPlane.close();
                     pidFile.remove();
                     restoreSignals.run();
                 });
@@ -48,11 +59,14 @@ public final class PreforkServer implements AutoCloseable {
         return new ServerBuilder(childClassName);
     }
 
-    /** Binds every listener, runs the start hooks, spawns the pools; on any failure closes everything and rethrows. */
+    /**
+     * Binds every listener and the control plane, runs the start hooks, spawns the pools and waits for them;
+     * on any failure closes everything and rethrows.
+     */
     static PreforkServer start(ServerConfig config) throws IOException {
         ManagerHooks hooks = config.hooks();
         List<ListenerPool> pools = new ArrayList<>();
-        PidFile pidFile = PidFile.check(config.pidFile());
+        PidFile pidFile = PidFile.check(config.get(Options.PID_FILE));
         ClassDataArchive archive = ClassDataArchive.forConfig(config);
         PreforkServer server = null;
         try {
@@ -60,37 +74,41 @@ public final class PreforkServer implements AutoCloseable {
             for (ListenerSpec spec : config.listeners()) {
                 pools.add(ListenerPool.open(config, spec, archive));
             }
-            pidFile.write();
             server = new PreforkServer(config, pools, pidFile, archive);
             PreforkServer handle = server;
+            if (config.controlPlane()) {
+                server.controlPlane = ControlPlane.start(server, config);
+            }
+            pidFile.write();
             startHook(() -> hooks.postBind(handle));
             startHook(() -> hooks.preSignalSetup(handle));
-            if (config.handleSignals()) {
+            if (config.get(Options.HANDLE_SIGNALS)) {
                 server.restoreSignals = SignalHandlers.install(server, hooks);
             }
             startHook(() -> hooks.postSignalSetup(handle));
             startHook(() -> hooks.preInitChildren(handle));
             pools.forEach(pool -> pool.start(handle));
             for (ListenerPool pool : pools) {
-                pool.awaitReady(config.startTimeout());
+                pool.awaitReady(config.get(Options.START_TIMEOUT));
             }
             startHook(() -> hooks.postInitChildren(handle));
             for (ListenerPool pool : pools) {
-                config.log().log("serving " + pool.spec + " with " + config.bounds().minServers() + " workers ready");
+                config.log().log("serving " + pool.spec() + " with " + config.bounds().minServers() + " workers ready");
             }
-            archive.createIfMissing(ServerBuilder.trainingCommand(config));
+            archive.createIfMissing();
             return server;
         } catch (IOException | RuntimeException | Error e) {
             pools.forEach(ListenerPool::abort);
             pidFile.remove();
             if (server != null) {
+                server.controlPlane.close();
                 server.restoreSignals.run();
             }
             throw e;
         }
     }
 
-    private static void startHook(Hooks.Body body) throws IOException {
+    private static void startHook(prefork.manager.HookRunner.Body body) throws IOException {
         try {
             body.run();
         } catch (IOException | RuntimeException e) {
@@ -102,53 +120,60 @@ public final class PreforkServer implements AutoCloseable {
 
     /** The first listener's bound port (the real one when 0 was asked for); 0 for a Unix socket. */
     public int port() {
-        return pools.get(0).spec.port();
+        return pools.get(0).spec().port();
     }
 
     /** The first listener's bound address and port; null for a Unix socket. */
     public InetSocketAddress address() {
-        ListenerSpec spec = pools.get(0).spec;
+        ListenerSpec spec = pools.get(0).spec();
         return spec.host() == null ? null : new InetSocketAddress(spec.host(), spec.port());
     }
 
     /** Every listener with its bound port, the primary one first. */
     public List<ListenerSpec> listeners() {
-        return pools.stream().map(pool -> pool.spec).toList();
+        return pools.stream().map(ListenerPool::spec).toList();
     }
 
-    /** The first listener's protocol: "tcp", "udp" or "unix". */
-    public String protocol() {
-        return pools.get(0).spec.protocol();
+    /** The first listener's protocol. */
+    public Protocol protocol() {
+        return pools.get(0).spec().protocol();
+    }
+
+    /** The value in force of a catalogue option ({@link Options}): the one given at start, else its default. */
+    public <T> T option(Option<T> option) {
+        return config.get(option);
+    }
+
+    /** The control plane's TCP port, or -1 when it has none (or it listens on a Unix socket). */
+    public int controlPlanePort() {
+        return controlPlane.port();
     }
 
     /** A snapshot of every live worker, by listener then slot. */
     public List<WorkerInfo> workers() {
         List<WorkerInfo> all = new ArrayList<>();
-        for (ListenerPool pool : pools) {
-            all.addAll(ask(pool, Supervisor::workers));
-        }
+        pools.forEach(pool -> all.addAll(pool.workers()));
         return all;
     }
 
     /** Counters since start, summed over the listeners, and the current busy/idle/starting counts. */
     public ServerStats stats() {
-        return ServerStats.sum(pools.stream().map(pool -> ask(pool, Supervisor::stats)).toList());
+        return ServerStats.sum(pools.stream().map(ListenerPool::stats).toList());
     }
 
     /** The pool bounds in force (each listener's pool has them). */
     public PoolBounds bounds() {
-        return ask(pools.get(0), Supervisor::bounds);
+        return pools.get(0).bounds();
     }
 
     /** Changes the pool bounds live; the supervisors grow or shrink their pools on their next tick. */
     public void resize(PoolBounds bounds) {
-        pools.forEach(pool -> pool.supervisor.submit(() -> pool.supervisor.resize(bounds)));
+        pools.forEach(pool -> pool.resize(bounds));
     }
 
     /** Raises (positive) or lowers minServers and maxServers by {@code delta}, clamped to valid bounds (TTIN/TTOU). */
     public void resizeBy(int delta) {
-        pools.forEach(pool -> pool.supervisor.submit(
-                () -> pool.supervisor.resize(pool.supervisor.bounds().plusServers(delta))));
+        pools.forEach(pool -> pool.resizeBy(delta));
     }
 
     /**
@@ -157,10 +182,7 @@ public final class PreforkServer implements AutoCloseable {
      * changes sent with {@link #redefine} are forgotten. Returns at once.
      */
     public void reload() {
-        for (ListenerPool pool : pools) {
-            pool.evals.clearReplay();
-            pool.supervisor.submit(pool.supervisor::reload);
-        }
+        pools.forEach(ListenerPool::reload);
     }
 
     /**
@@ -169,30 +191,56 @@ public final class PreforkServer implements AutoCloseable {
      * The child must support it ({@link BaseChild#evaluate}); Clojure handlers do.
      */
     public Map<Long, EvalResult> evalInWorkers(String ns, String code, Duration timeout) {
-        return sendCode(ns, code, timeout, false);
+        return await(broadcast(ns, code, false, timeout), timeout);
     }
 
     /**
      * Like {@link #evalInWorkers}, and also recorded, so that workers started later (replacements, pool
-     * growth) evaluate it at boot, in order: the whole pool keeps the change until {@link #reload()}.
+     * growth) evaluate it before they serve, in order: the whole pool keeps the change until {@link #reload()}.
      */
     public Map<Long, EvalResult> redefine(String ns, String code, Duration timeout) {
-        return sendCode(ns, code, timeout, true);
+        return await(broadcast(ns, code, true, timeout), timeout);
     }
 
-    private Map<Long, EvalResult> sendCode(String ns, String code, Duration timeout, boolean replay) {
-        Map<Long, EvalResult> results = new TreeMap<>();
-        for (ListenerPool pool : pools) {
-            List<Long> pids = ask(pool, Supervisor::workers).stream()
-                    .filter(w -> w.state() != WorkerState.STOPPING).map(WorkerInfo::pid).toList();
-            results.putAll(pool.evals.send(ns, code, pids, timeout, replay));
+    /** Sends code to every pool's live workers; completes with every worker's result by pid. */
+    public CompletableFuture<Map<Long, EvalResult>> broadcast(String ns, String code, boolean record, Duration timeout) {
+        List<CompletableFuture<Map<Long, EvalResult>>> answers = pools.stream()
+                .map(pool -> pool.broadcast(ns, code, record, timeout)).toList();
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            Map<Long, EvalResult> all = new TreeMap<>();
+            answers.forEach(answer -> all.putAll(answer.join()));
+            return all;
+        });
+    }
+
+    private Map<Long, EvalResult> await(CompletableFuture<Map<Long, EvalResult>> answer, Duration timeout) {
+        if (pools.stream().anyMatch(ListenerPool::isSupervisorThread)) {
+            throw new IllegalStateException("a hook cannot wait for workers' answers; use broadcast(...)");
         }
-        return results;
+        try {
+            return answer.get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the workers", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the supervisor did not answer", e);
+        }
+    }
+
+    /** The namespaces whose control-plane evaluations are mirrored into the workers. */
+    public Set<String> watchedNamespaces() {
+        return Set.copyOf(watched);
+    }
+
+    /** Adds a namespace to {@link #watchedNamespaces()}; returns the new set. */
+    public Set<String> watchNamespace(String ns) {
+        watched.add(ns);
+        return watchedNamespaces();
     }
 
     /** Starts a graceful shutdown with the gracefulTimeout option as deadline; returns at once. */
     public void shutdown() {
-        shutdown(config.gracefulTimeout());
+        shutdown(config.get(Options.GRACEFUL_TIMEOUT));
     }
 
     /**
@@ -200,7 +248,7 @@ public final class PreforkServer implements AutoCloseable {
      * left, and releases the sockets. Returns at once; see {@link #awaitTermination(Duration)}.
      */
     public void shutdown(Duration grace) {
-        pools.forEach(pool -> pool.supervisor.submit(() -> pool.supervisor.beginShutdown(grace)));
+        pools.forEach(pool -> pool.shutdown(grace));
     }
 
     /** Kills every worker now and releases the sockets. Returns at once. */
@@ -226,17 +274,18 @@ public final class PreforkServer implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown (gracefulTimeout), waiting for it to finish. Idempotent. Called from a hook (on a
-     * supervisor thread) it only starts the shutdown: the supervisor cannot wait for itself.
+     * Graceful shutdown (gracefulTimeout), waiting for it to finish, then the control plane is closed.
+     * Idempotent. Called from a hook (on a supervisor thread) it only starts the shutdown: the supervisor cannot
+     * wait for itself.
      */
     @Override
     public void close() {
         shutdown();
-        if (pools.stream().anyMatch(pool -> pool.supervisor.isCurrentThread())) {
+        if (pools.stream().anyMatch(ListenerPool::isSupervisorThread)) {
             return;
         }
         try {
-            if (!awaitTermination(config.gracefulTimeout().plusSeconds(10))) {
+            if (!awaitTermination(config.get(Options.GRACEFUL_TIMEOUT).plusSeconds(10))) {
                 shutdownNow();
                 awaitTermination(Duration.ofSeconds(10));
             }
@@ -258,22 +307,6 @@ public final class PreforkServer implements AutoCloseable {
             shutdown();
         } else {
             shutdownNow();
-        }
-    }
-
-    private static <T> T ask(ListenerPool pool, Function<Supervisor, T> question) {
-        if (pool.supervisor.isCurrentThread()) {
-            return question.apply(pool.supervisor);
-        }
-        CompletableFuture<T> answer = new CompletableFuture<>();
-        pool.supervisor.submit(() -> answer.complete(question.apply(pool.supervisor)));
-        try {
-            return answer.get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while asking the supervisor", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the supervisor did not answer", e);
         }
     }
 }

@@ -1,29 +1,30 @@
 package prefork;
 
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Counters since the server started.
  *
  * @param served requests handled by all workers, live and exited
  * @param spawned workers started
- * @param exits exited workers by cause: "stopped", "recycled", "crashed", "killed", "boot-failed", "boot-timed-out",
- *     "timed-out"
+ * @param exits exited workers by cause
  * @param busy workers busy now
  * @param idle workers idle now (starting ones not included)
  * @param starting workers booting now
  * @param generation the current generation (1 + reloads)
+ * @param peakWorkers the most workers of the current generation, not stopping, the pool ever had at once
+ *     (summed over listeners); never above maxServers
  */
-public record ServerStats(long served, long spawned, Map<String, Long> exits, int busy, int idle, int starting,
-        long generation) {
+public record ServerStats(long served, long spawned, Map<ExitCause, Long> exits, int busy, int idle, int starting,
+        long generation, int peakWorkers) {
 
     /** The sum of several pools' counters (the highest generation). */
-    static ServerStats sum(List<ServerStats> all) {
-        Map<String, Long> exits = new TreeMap<>();
+    public static ServerStats sum(List<ServerStats> all) {
+        Map<ExitCause, Long> exits = new EnumMap<>(ExitCause.class);
         long served = 0, spawned = 0, generation = 0;
-        int busy = 0, idle = 0, starting = 0;
+        int busy = 0, idle = 0, starting = 0, peak = 0;
         for (ServerStats s : all) {
             served += s.served;
             spawned += s.spawned;
@@ -32,7 +33,8 @@ public record ServerStats(long served, long spawned, Map<String, Long> exits, in
             idle += s.idle;
             starting += s.starting;
             generation = Math.max(generation, s.generation);
+            peak += s.peakWorkers;
         }
-        return new ServerStats(served, spawned, Map.copyOf(exits), busy, idle, starting, generation);
+        return new ServerStats(served, spawned, Map.copyOf(exits), busy, idle, starting, generation, peak);
     }
 }

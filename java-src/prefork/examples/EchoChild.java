@@ -6,12 +6,13 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import prefork.BaseChild;
+import prefork.Protocol;
 
 /** Echo: reads lines and writes each one back until the client closes (TCP, Unix); sends each datagram back (UDP). */
 public class EchoChild extends BaseChild {
     @Override
     protected void processRequest() throws Exception {
-        if (protocol().equals("udp")) {
+        if (protocol() == Protocol.UDP) {
             respTo(payload());
             return;
         }

@@ -3,6 +3,7 @@ package prefork.examples;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import prefork.BaseChild;
+import prefork.Protocol;
 
 /** Replies "<pid>\n" (its own process id) to each connection or datagram and closes: tests use it to see which worker answered. */
 public class PidChild extends BaseChild {
@@ -10,7 +11,7 @@ public class PidChild extends BaseChild {
 
     @Override
     protected void processRequest() throws Exception {
-        if (protocol().equals("udp")) {
+        if (protocol() == Protocol.UDP) {
             respTo(reply);
         } else {
             channel().write(ByteBuffer.wrap(reply));

@@ -27,7 +27,6 @@ public interface LibC {
     @SaveError @ssize_t long read(int fd, @Out byte[] buffer, @size_t long count);
     @SaveError int waitpid(int pid, @Out int[] status, int options);
     @SaveError int kill(int pid, int signal);
-    int getpid();
     String strerror(int errno);
 
     int posix_spawn(@Out int[] pid, String path, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
@@ -35,7 +34,6 @@ public interface LibC {
     int posix_spawn_file_actions_destroy(Pointer fileActions);
     int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
     int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int lowFd);
-    int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
     int posix_spawnattr_init(Pointer attributes);
     int posix_spawnattr_destroy(Pointer attributes);
     int posix_spawnattr_setflags(Pointer attributes, short flags);

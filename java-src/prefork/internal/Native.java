@@ -12,7 +12,7 @@ public final class Native {
     public static final int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_REUSEPORT = 15;
     public static final int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     public static final int O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_CLOEXEC = 0x80000;
-    public static final int WNOHANG = 1, F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800;
+    public static final int WNOHANG = 1, F_SETFL = 4, O_NONBLOCK = 0x800;
     public static final int EINTR = 4, EAGAIN = 11;
     public static final int SIGKILL = 9;
 

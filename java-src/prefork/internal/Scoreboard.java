@@ -64,10 +64,6 @@ public final class Scoreboard {
         return LONGS.compareAndSet(buffer, offset(slot, STATE), expected, state);
     }
 
-    public long pid(int slot) {
-        return get(slot, PID);
-    }
-
     public long requests(int slot) {
         return get(slot, REQUESTS);
     }

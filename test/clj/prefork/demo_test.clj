@@ -45,7 +45,7 @@
           (let [session (nrepl/client-session (nrepl/client conn 30000))
                 ask #(nrepl/combine-responses (nrepl/message session %))]
             (is (= (set workers)
-                   (set (read-string (first (:value (ask {:op "eval" :code "(mapv :pid (prefork.server/workers))"})))))))
+                   (set (read-string (first (:value (ask {:op "eval" :code "(mapv :pid (prefork.repl/workers))"})))))))
             (let [response (ask {:op "eval" :ns "prefork.examples.echo"
                                  :code "(defn handle [{:keys [in out]}]
                                           (let [line (.readLine (java.io.BufferedReader. (java.io.InputStreamReader. in)))]

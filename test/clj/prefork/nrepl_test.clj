@@ -38,7 +38,7 @@
 
 (defn- start []
   (ps/start-server {:port 0 :min-servers 2 :max-servers 6 :min-spare-servers 0 :max-spare-servers 6
-                    :nrepl {:port 0}}
+                    :nrepl-port 0}
                    #'prefork.test-handlers/pid-version))
 
 (deftest the-control-plane-inspects-resizes-and-reloads
@@ -50,13 +50,13 @@
         (let [ops (set (map #(subs (str %) 1) (keys (:ops (ask client {:op "describe"})))))]
           (is (every? ops ["prefork/workers" "prefork/stats" "prefork/resize" "prefork/reload"]))))
       (testing "(workers) with no argument lists every worker of the server that started the nREPL"
-        (is (= (pids server) (set (eval-value session "(mapv :pid (prefork.server/workers))"))))
-        (is (= 2 (eval-value session "(count (prefork.server/workers))"))))
+        (is (= (pids server) (set (eval-value session "(mapv :pid (prefork.repl/workers))"))))
+        (is (= 2 (eval-value session "(count (prefork.repl/workers))"))))
       (testing "the prefork/workers op, for clients that are not Clojure"
         (is (= (pids server) (set (map #(get % :pid) (:workers (ask client {:op "prefork/workers"})))))))
       (testing "resize! grows the pool and the new pids appear"
         (let [before (pids server)]
-          (eval-value session "(prefork.server/resize! {:min-servers 4})")
+          (eval-value session "(prefork.repl/resize! {:min-servers 4})")
           (is (await-until 30 #(and (= 4 (count (pids server)))
                                     (every? #{:idle} (map :state (ps/workers server))))))
           (is (every? (pids server) before) "the old workers stay")
@@ -74,7 +74,7 @@
                                           (catch Exception _ (swap! failures inc)))
                                      (recur (inc i)))))))]
           (await-until 10 #(> @served 20))
-          (eval-value session "(prefork.server/reload!)")
+          (eval-value session "(prefork.repl/reload!)")
           (is (await-until 60 #(let [now (pids server)]
                                  (and (empty? (filter old now))
                                       (= 4 (count now))
@@ -143,7 +143,7 @@
         path (str dir "/nrepl.sock")]
     (try
       (with-open [server (ps/start-server {:port 0 :min-servers 2 :max-servers 2 :min-spare-servers 0
-                                           :max-spare-servers 2 :nrepl {:socket path}}
+                                           :max-spare-servers 2 :nrepl-socket path}
                                           'prefork.test-handlers/pid-version)]
         (testing "the socket file is private (0600)"
           (is (= "rw-------" (java.nio.file.attribute.PosixFilePermissions/toString
@@ -162,7 +162,7 @@
               (is (= 2 (count (filter #(= "ok" (:status %)) (:prefork/results response)))) (pr-str response))
               (is (= #{"v3"} (set (repeatedly 6 #(:version (reply (ps/server-port server))))))))
             (testing "(workers) works over the Unix socket too"
-              (is (= (pids server) (set (eval-value session "(mapv :pid (prefork.server/workers))")))))
+              (is (= (pids server) (set (eval-value session "(mapv :pid (prefork.repl/workers))")))))
             (testing "an evaluation outside watched namespaces stays in the manager"
               (is (nil? (:prefork/results (ask session {:op "eval" :ns "user" :code "(def x 1)"})))))))
         (testing "the reloaded workers start from the code on disk"

@@ -23,25 +23,25 @@
     (testing "a symbol that names no var"
       (is (re-find #"does not name a var" (:message (refusal {:port 0} 'prefork.test-handlers/nope)))))
     (testing "bad values"
-      (is (= {:key :port :value "80"} (:data (refusal {:port "80"} #'prefork.test-handlers/echo))))
+      (is (= {:key :port :value "80"} (select-keys (:data (refusal {:port "80"} #'prefork.test-handlers/echo)) [:key :value])))
       (let [{:keys [message data]} (refusal {:port 0 :min-servers 6 :max-servers 3} #'prefork.test-handlers/echo)]
         (is (= :min-servers (:key data)))
-        (is (= "option :min-servers: minServers=6 is greater than maxServers=3" message)))
-      (is (re-find #"option :protocol: protocol=\"sctp\" is unknown"
+        (is (= ":min-servers 6 is greater than :max-servers 3" message)))
+      (is (re-find #":protocol \"sctp\" is unknown: use tcp, udp or unix"
                    (:message (refusal {:port 0 :protocol :sctp} #'prefork.test-handlers/echo))))
       (is (re-find #"must be a number of seconds"
                    (:message (refusal {:port 0 :timeout -1} #'prefork.test-handlers/echo)))))
     (testing ":watch and :nrepl values"
-      (is (re-find #"option :watch \"my.app\" must be a sequence"
-                   (:message (refusal {:port 0 :watch "my.app"} #'prefork.test-handlers/echo))))
+      (is (re-find #":watch 42 must be a list"
+                   (:message (refusal {:port 0 :watch 42} #'prefork.test-handlers/echo))))
       (is (re-find #"names no.such.namespace, which cannot be loaded"
                    (:message (refusal {:port 0 :watch '[no.such.namespace]} #'prefork.test-handlers/echo))))
-      (is (re-find #"not an integer from 0 to 65535"
-                   (:message (refusal {:port 0 :nrepl {:port 70000}} #'prefork.test-handlers/echo)))))
+      (is (re-find #":nrepl-port 70000 is out of range: it must be between 0 and 65535"
+                   (:message (refusal {:port 0 :nrepl-port 70000} #'prefork.test-handlers/echo)))))
     (testing "nREPL on a non-loopback address without the opt-in"
-      (let [{:keys [message data]} (refusal {:port 0 :nrepl {:port 0 :bind "0.0.0.0"}} #'prefork.test-handlers/echo)]
-        (is (= :nrepl (:key data)))
-        (is (re-find #"not loopback; add :allow-remote\? true" message))))
+      (let [{:keys [message data]} (refusal {:port 0 :nrepl-port 0 :nrepl-bind "0.0.0.0"} #'prefork.test-handlers/echo)]
+        (is (= :nrepl-bind (:key data)))
+        (is (re-find #":nrepl-bind \"0.0.0.0\" is not loopback: .*add :nrepl-allow-remote true" message))))
     (is (= before (child-pids)) "no worker was started")))
 
 (deftest start-server-serves-through-the-handler-var
@@ -73,7 +73,7 @@
     (try
       (with-open [server (ps/start-server {:port 0 :protocol :udp :min-servers 1 :max-servers 2
                                            :min-spare-servers 0 :max-spare-servers 2
-                                           :listeners ["tcp://127.0.0.1:0" (str "unix:" path)]}
+                                           :add-listener ["tcp://127.0.0.1:0" (str "unix:" path)]}
                                           'prefork.examples.echo/handle)]
         (testing "UDP: the handler gets :payload and answers with :reply"
           (with-open [socket (java.net.DatagramSocket.)]

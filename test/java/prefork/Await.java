@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Bounded waiting for an observable condition (polled every 20 ms); fails with {@code what} on timeout. */
-final class Await {
+public final class Await {
     private Await() {}
 
-    static void until(Duration limit, String what, BooleanSupplier condition) {
+    public static void until(Duration limit, String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {

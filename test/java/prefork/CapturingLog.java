@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A Log that keeps every line (and echoes it to stderr, which surefire saves per test class). */
-final class CapturingLog implements Log {
-    final List<String> lines = new CopyOnWriteArrayList<>();
+public final class CapturingLog implements Log {
+    public final List<String> lines = new CopyOnWriteArrayList<>();
     private final Log echo = Log.stderr();
 
     @Override
@@ -14,7 +14,7 @@ final class CapturingLog implements Log {
         echo.log(line);
     }
 
-    boolean contains(String fragment) {
+    public boolean contains(String fragment) {
         return lines.stream().anyMatch(line -> line.contains(fragment));
     }
 }

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** Test clients on 127.0.0.1 with bounded socket timeouts. */
-final class Clients {
+public final class Clients {
     static final int TIMEOUT_MILLIS = 10_000;
 
     private Clients() {}

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * kills it if it still runs and waits until every worker it ever spawned (read from its log) is gone: they are
  * the test JVM's grandchildren, which {@link Processes#assertNoChildren()} does not see.
  */
-final class LaunchedManager implements AutoCloseable {
+public final class LaunchedManager implements AutoCloseable {
     private static final Pattern SPAWNED = Pattern.compile("pid=(\\d+) gen=\\d+ spawned");
     final Process process;
     final int port;

@@ -251,7 +251,7 @@ class OperationsIT {
                     + " gen=1 exited (timed-out): killed by signal 9 (SIGKILL)"));
             long next = Clients.pidFrom(server.port());
             assertNotEquals(hung, next, "a replacement serves the next connection");
-            assertEquals(Long.valueOf(1), server.stats().exits().get("timed-out"));
+            assertEquals(Long.valueOf(1), server.stats().exits().get(ExitCause.TIMED_OUT));
             assertEquals(1, timedOut.size(), "one hook call");
         }
     }

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** Checks on the test JVM's own child processes: tests must leave none behind. */
-final class Processes {
+public final class Processes {
     private Processes() {}
 
     static List<ProcessHandle> children() {

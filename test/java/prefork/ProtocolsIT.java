@@ -78,7 +78,7 @@ class ProtocolsIT {
                 senders.shutdownNow();
             }
             Await.until(Duration.ofSeconds(5), "the scoreboard counts 400 requests", () -> server.stats().served() >= 400);
-            assertEquals("udp", server.protocol());
+            assertEquals(Protocol.UDP, server.protocol());
         }
     }
 

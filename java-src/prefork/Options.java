@@ -1,0 +1,330 @@
+package prefork;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The option catalogue: every option of a server, defined once. The builder's setters, the launcher's flags
+ * and {@code --help}, the config file, the Clojure API's keys and its docstring, and the README's table all
+ * come from this list ({@link #all()}); {@code OptionsCatalogueTest} fails when a surface misses one.
+ */
+public final class Options {
+    private static final Map<String, Option<?>> BY_KEBAB = new LinkedHashMap<>();
+    private static final long LONGEST_SECONDS = Duration.ofDays(3650).toSeconds();
+
+    private Options() {}
+
+    // ---- listeners
+    public static final Option<Integer> PORT = add("port", "port", integer(0, 65535), 10000, "10000",
+            "the port to bind, 0 for any free one");
+    public static final Option<String> BIND_IP = add("bindIp", "bind", text("IP"), "127.0.0.1", "127.0.0.1",
+            "the address to bind, an IPv4 or IPv6 literal or a host name; 0.0.0.0 or :: for all");
+    public static final Option<Protocol> PROTOCOL = add("protocol", "protocol", protocol(), Protocol.TCP, "tcp",
+            "tcp, udp or unix (a Unix stream socket at unix-path)");
+    public static final Option<String> UNIX_PATH = add("unixPath", "unix-path", text("PATH"), null, "none",
+            "the socket file for protocol unix; a stale file is replaced, a live server's refused");
+    public static final Option<String> UNIX_MODE = add("unixMode", "unix-mode", octalMode(), null, "the umask's",
+            "the octal mode of Unix socket files, e.g. 660");
+    public static final Option<List<ListenerSpec>> ADD_LISTENER = repeatable("addListener", "add-listener",
+            listOf("SPEC", ListenerSpec.class, ListenerSpec::parse), "none",
+            "another listener with a pool of its own: tcp://H:P, udp://H:P or unix:/PATH (repeatable)");
+    public static final Option<Integer> LISTEN = add("listen", "listen", integer(1, 65535), 1024, "1024",
+            "the TCP listen backlog (the model's 5 makes clients wait on SYN retries)");
+    public static final Option<Boolean> REUSE_PORT = add("reusePort", "reuse-port", bool(), false, "false",
+            "a SO_REUSEPORT socket per worker, tcp only; preBind/postBind then run in the worker");
+
+    // ---- the pool
+    public static final Option<Integer> MIN_SERVERS = add("minServers", "min-servers",
+            integer(0, PoolBounds.MAX_SERVERS_LIMIT), 5, "5", "the fewest workers; start returns once this many are ready");
+    public static final Option<Integer> MAX_SERVERS = add("maxServers", "max-servers",
+            integer(1, PoolBounds.MAX_SERVERS_LIMIT), 20, "20", "the most workers at any time");
+    public static final Option<Integer> MIN_SPARE_SERVERS = add("minSpareServers", "min-spare-servers",
+            integer(0, PoolBounds.MAX_SERVERS_LIMIT), 2, "2", "more workers are spawned when fewer are idle");
+    public static final Option<Integer> MAX_SPARE_SERVERS = add("maxSpareServers", "max-spare-servers",
+            integer(0, PoolBounds.MAX_SERVERS_LIMIT), 10, "10", "idle workers beyond this are retired, one a second");
+    public static final Option<Long> MAX_REQUESTS = add("maxRequests", "max-requests", longs(0, Long.MAX_VALUE / 2),
+            0L, "0", "requests a worker handles before it is replaced; 0 = never");
+    public static final Option<Long> MAX_REQUESTS_JITTER = add("maxRequestsJitter", "max-requests-jitter",
+            longs(0, Long.MAX_VALUE / 2), 0L, "0", "adds 0..N to each worker's max-requests");
+
+    // ---- deadlines
+    public static final Option<Duration> TIMEOUT = add("timeout", "timeout", seconds(), Duration.ofSeconds(30), "30",
+            "seconds a worker may be busy on one request before it is killed; 0 = never");
+    public static final Option<Duration> GRACEFUL_TIMEOUT = add("gracefulTimeout", "graceful-timeout", seconds(),
+            Duration.ofSeconds(30), "30", "seconds a stopping worker may take to finish its request");
+    public static final Option<Duration> START_TIMEOUT = add("startTimeout", "start-timeout", seconds(),
+            Duration.ofSeconds(60), "60", "seconds start waits for min-servers workers, and any worker may boot");
+
+    // ---- worker JVMs
+    public static final Option<String> JAVA_COMMAND = add("javaCommand", "java-command", text("PATH"),
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "this JVM's java",
+            "the java binary workers run");
+    public static final Option<String> CLASSPATH = add("classpath", "classpath", text("PATH:PATH"),
+            System.getProperty("java.class.path"), "this JVM's java.class.path",
+            "the workers' class path (made absolute)");
+    public static final Option<List<String>> WORKER_JVM_OPTS = add("workerJvmOptions", "worker-jvm-opts",
+            words(), ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS, "ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS",
+            "JVM flags for workers, space separated; replaces the defaults");
+    public static final Option<Map<String, String>> CHILD_PROPERTY = repeatable("childProperty", "child-property",
+            properties(), "none", "NAME=VALUE a worker's child reads with property(NAME) (repeatable)");
+    public static final Option<Boolean> CLASS_DATA_SHARING = add("classDataSharing", "class-data-sharing", bool(),
+            true, "true", "workers share an AppCDS archive of their boot classes (jar class paths only)");
+    public static final Option<Path> CACHE_DIRECTORY = add("cacheDirectory", "cache-directory", path(),
+            defaultCacheDirectory(), "$XDG_CACHE_HOME/prefork or ~/.cache/prefork", "where class data archives are kept");
+
+    // ---- the manager
+    public static final Option<Boolean> HANDLE_SIGNALS = add("handleSignals", "handle-signals", bool(), false,
+            "false (the launcher: true)", "install the HUP, INT, TERM, TTIN, TTOU and USR1 handlers");
+    public static final Option<Path> PID_FILE = add("pidFile", "pid-file", path(), null, "none",
+            "a file holding the manager's pid while it runs");
+    public static final Option<Path> LOG_FILE = add("logFile", "log-file", path(), null, "stderr",
+            "append the log to this file; USR1 reopens it");
+
+    // ---- the control plane
+    public static final Option<Integer> NREPL_PORT = add("nreplPort", "nrepl-port", integer(0, 65535), null, "off",
+            "start the nREPL control plane on this loopback port (0 = any free port)");
+    public static final Option<String> NREPL_BIND = add("nreplBind", "nrepl-bind", text("IP"), "127.0.0.1",
+            "127.0.0.1", "the nREPL address; a non-loopback one needs nrepl-allow-remote");
+    public static final Option<Path> NREPL_SOCKET = add("nreplSocket", "nrepl-socket", path(), null, "off",
+            "start the nREPL control plane on this Unix socket (mode 0600) instead of a port");
+    public static final Option<Boolean> NREPL_ALLOW_REMOTE = add("nreplAllowRemote", "nrepl-allow-remote", bool(),
+            false, "false", "allow a non-loopback nrepl-bind (remote code execution for the network!)");
+    public static final Option<List<String>> WATCH = repeatable("watch", "watch", listOf("NS", String.class, Options::namespace),
+            "none", "more Clojure namespaces whose nREPL evaluations reach the workers (repeatable)");
+
+    /** Every option, in the order of --help and the README. */
+    public static Collection<Option<?>> all() {
+        return BY_KEBAB.values();
+    }
+
+    /** The option with kebab name {@code kebab} ("max-servers"), if there is one. */
+    public static Optional<Option<?>> byKebab(String kebab) {
+        return Optional.ofNullable(BY_KEBAB.get(kebab));
+    }
+
+    /** The options as the README's Markdown table (flag, Clojure key, builder method, default, help). */
+    public static String markdownTable() {
+        StringBuilder out = new StringBuilder("| flag / config key | Clojure | builder | default | what it does |\n");
+        out.append("|---|---|---|---|---|\n");
+        for (Option<?> option : all()) {
+            out.append("| `").append(option.flag()).append(' ').append(option.argument().replace("|", "\\|"))
+                    .append("` | `").append(option.keyword()).append("` | `").append(option.name()).append("` | ")
+                    .append(option.defaultText()).append(" | ").append(option.help()).append(" |\n");
+        }
+        return out.toString();
+    }
+
+    private static <T> Option<T> add(String name, String kebab, Option.Type<T> type, T defaultValue,
+            String defaultText, String help) {
+        return register(new Option<>(name, kebab, type, defaultValue, defaultText, help, false));
+    }
+
+    private static <T> Option<T> repeatable(String name, String kebab, Option.Type<T> type, String defaultText,
+            String help) {
+        return register(new Option<>(name, kebab, type, null, defaultText, help, true));
+    }
+
+    private static <T> Option<T> register(Option<T> option) {
+        BY_KEBAB.put(option.kebab(), option);
+        return option;
+    }
+
+    // ---- types
+
+    private static Option.Type<Integer> integer(int low, int high) {
+        Function<Long, Integer> inRange = n -> {
+            if (n < low || n > high) {
+                throw new IllegalArgumentException("is out of range: it must be between " + low + " and " + high);
+            }
+            return n.intValue();
+        };
+        return new Option.Type<>("N", text -> inRange.apply(wholeNumber(text)), value -> inRange.apply(whole(value)));
+    }
+
+    private static Option.Type<Long> longs(long low, long high) {
+        Function<Long, Long> inRange = n -> {
+            if (n < low || n > high) {
+                throw new IllegalArgumentException("is out of range: it must be between " + low + " and " + high);
+            }
+            return n;
+        };
+        return new Option.Type<>("N", text -> inRange.apply(wholeNumber(text)), value -> inRange.apply(whole(value)));
+    }
+
+    private static long wholeNumber(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("is not a whole number");
+        }
+    }
+
+    private static long whole(Object value) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            return ((Number) value).longValue();
+        }
+        throw new IllegalArgumentException("is not a whole number");
+    }
+
+    private static Option.Type<Boolean> bool() {
+        return new Option.Type<>("true|false", text -> switch (text) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("is not true or false");
+        }, value -> {
+            if (value instanceof Boolean b) {
+                return b;
+            }
+            throw new IllegalArgumentException("is not true or false");
+        });
+    }
+
+    private static Option.Type<Duration> seconds() {
+        Function<Double, Duration> inRange = s -> {
+            if (s.isNaN() || s < 0 || s > LONGEST_SECONDS) {
+                throw new IllegalArgumentException("must be a number of seconds between 0 and " + LONGEST_SECONDS);
+            }
+            return Duration.ofNanos(Math.round(s * 1e9));
+        };
+        return new Option.Type<>("SECONDS", text -> {
+            try {
+                return inRange.apply(Double.parseDouble(text));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("is not a number of seconds");
+            }
+        }, value -> {
+            if (value instanceof Duration d) {
+                return inRange.apply(d.getSeconds() + d.getNano() / 1e9);
+            }
+            if (value instanceof Number n) {
+                return inRange.apply(n.doubleValue());
+            }
+            throw new IllegalArgumentException("is not a number of seconds");
+        });
+    }
+
+    private static Option.Type<String> text(String argument) {
+        return new Option.Type<>(argument, text -> text, value -> {
+            if (value instanceof String s) {
+                return s;
+            }
+            throw new IllegalArgumentException("is not a string");
+        });
+    }
+
+    private static Option.Type<Path> path() {
+        Function<String, Path> of = text -> {
+            if (text.isEmpty() || text.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("is not a file path");
+            }
+            return Path.of(text);
+        };
+        return new Option.Type<>("PATH", of, value -> value instanceof Path p ? p : of.apply(stringOf(value)));
+    }
+
+    private static Option.Type<Protocol> protocol() {
+        Function<String, Protocol> of = text -> Protocol.of(text).orElseThrow(
+                () -> new IllegalArgumentException("is unknown: use tcp, udp or unix"));
+        return new Option.Type<>("tcp|udp|unix", of,
+                value -> value instanceof Protocol p ? p : of.apply(stringOf(value)));
+    }
+
+    private static Option.Type<String> octalMode() {
+        Function<String, String> of = text -> {
+            if (!text.matches("0?[0-7]{3}")) {
+                throw new IllegalArgumentException("is not an octal file mode like 660");
+            }
+            return text.substring(text.length() - 3);
+        };
+        return new Option.Type<>("MODE", of, value -> of.apply(stringOf(value)));
+    }
+
+    /** Whitespace-separated words from text; a list of strings from a value. */
+    private static Option.Type<List<String>> words() {
+        return new Option.Type<>("\"FLAGS\"", text -> text.isEmpty() ? List.of() : List.of(text.split("\\s+")),
+                value -> {
+                    List<String> out = new ArrayList<>();
+                    for (Object item : listOfValues(value)) {
+                        out.add(stringOf(item));
+                    }
+                    return List.copyOf(out);
+                });
+    }
+
+    /** One element from text (the flag is repeatable); one or a list of elements from a value. */
+    private static <E> Option.Type<List<E>> listOf(String argument, Class<E> elementType, Function<String, E> element) {
+        return new Option.Type<>(argument, text -> List.of(element.apply(text)), value -> {
+            List<E> out = new ArrayList<>();
+            for (Object item : value instanceof String ? List.of(value) : listOfValues(value)) {
+                if (item instanceof String text) {
+                    out.add(element.apply(text));
+                } else if (elementType.isInstance(item)) {
+                    out.add(elementType.cast(item));
+                } else {
+                    throw new IllegalArgumentException("must hold strings");
+                }
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    private static Option.Type<Map<String, String>> properties() {
+        return new Option.Type<>("NAME=VALUE", text -> {
+            int eq = text.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("must be NAME=VALUE");
+            }
+            return Map.of(text.substring(0, eq), text.substring(eq + 1));
+        }, value -> {
+            if (!(value instanceof Map<?, ?> map)) {
+                throw new IllegalArgumentException("must be a map of names to values");
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            map.forEach((k, v) -> out.put(nameOf(k), String.valueOf(v)));
+            return out;
+        });
+    }
+
+    private static String namespace(String text) {
+        if (!text.matches("[^\\s/,]+")) {
+            throw new IllegalArgumentException("is not a namespace name");
+        }
+        return text;
+    }
+
+    private static List<?> listOfValues(Object value) {
+        if (value instanceof List<?> list) {
+            return list;
+        }
+        if (value instanceof Collection<?> collection) {
+            return List.copyOf(collection);
+        }
+        throw new IllegalArgumentException("must be a list");
+    }
+
+    private static String stringOf(Object value) {
+        if (value instanceof String s) {
+            return s;
+        }
+        throw new IllegalArgumentException("is not a string");
+    }
+
+    /** A Clojure keyword or symbol's name without reaching for Clojure: ":a" or "a" -> "a". */
+    private static String nameOf(Object key) {
+        String text = String.valueOf(key);
+        return text.startsWith(":") ? text.substring(1) : text;
+    }
+
+    private static Path defaultCacheDirectory() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        return xdg != null && !xdg.isEmpty() ? Path.of(xdg, "prefork")
+                : Path.of(System.getProperty("user.home"), ".cache", "prefork");
+    }
+}

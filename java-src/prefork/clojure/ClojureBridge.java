@@ -1,0 +1,58 @@
+package prefork.clojure;
+
+import clojure.java.api.Clojure;
+import clojure.lang.IFn;
+import clojure.lang.Keyword;
+import java.nio.file.Path;
+import java.util.Map;
+import prefork.PreforkServer;
+import prefork.manager.ControlPlane;
+
+/**
+ * The manager's way into Clojure, for the two things the Java core asks of it: checking that a Clojure handler
+ * can be loaded (the launcher) and starting the nREPL control plane ({@code prefork.nrepl/start!}). With
+ * {@link ClojureChild} (the worker's side) it is the Clojure adapter: no other Java class imports Clojure.
+ */
+public final class ClojureBridge {
+    private ClojureBridge() {}
+
+    /**
+     * Checks that {@code symbol} ("my.ns/handle") names a var, loading its namespace in the manager (the
+     * control plane evaluates redefinitions here first). Throws IllegalArgumentException if not.
+     */
+    public static void requireHandler(String symbol) {
+        int slash = symbol.indexOf('/');
+        if (slash < 1 || slash == symbol.length() - 1) {
+            throw new IllegalArgumentException("handler \"" + symbol + "\" is not a fully-qualified symbol (my.ns/handle)");
+        }
+        Object found;
+        try {
+            found = Clojure.var("clojure.core", "requiring-resolve").invoke(Clojure.read(symbol));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("handler \"" + symbol + "\" cannot be loaded: " + e.getMessage(), e);
+        }
+        if (found == null) {
+            throw new IllegalArgumentException("handler \"" + symbol + "\" does not name a var");
+        }
+    }
+
+    /** Starts {@code prefork.nrepl/start!} for {@code server}; {@code socket} wins over {@code port}. */
+    public static ControlPlane startControlPlane(PreforkServer server, Integer port, String bind, Path socket) {
+        Clojure.var("clojure.core", "require").invoke(Clojure.read("prefork.nrepl"));
+        IFn start = Clojure.var("prefork.nrepl", "start!");
+        Object options = socket != null
+                ? map("socket", socket.toString())
+                : map("port", port, "bind", bind);
+        Object nrepl = start.invoke(server, options);
+        Object bound = ((Map<?, ?>) nrepl).get(Keyword.intern("port"));
+        return new ControlPlane(bound instanceof Number n ? n.intValue() : -1, (AutoCloseable) nrepl, socket);
+    }
+
+    private static Object map(Object... keysAndValues) {
+        Object[] items = keysAndValues.clone();
+        for (int i = 0; i < items.length; i += 2) {
+            items[i] = Keyword.intern((String) items[i]);
+        }
+        return clojure.lang.PersistentArrayMap.createAsIfByAssoc(items);
+    }
+}

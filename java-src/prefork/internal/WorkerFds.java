@@ -1,0 +1,22 @@
+package prefork.internal;
+
+/** Where a worker JVM finds what the manager hands it, and the exit status both ends agree on. */
+public final class WorkerFds {
+    /** The listening socket, where {@code System.inheritedChannel()} finds it. */
+    public static final int LISTENER = 0;
+    /** Read end of the manager-to-worker control pipe ({@link ControlProtocol}). */
+    public static final int CONTROL = 3;
+    /** The shared-memory scoreboard file ({@link Scoreboard}). */
+    public static final int SCOREBOARD = 4;
+    /** Write end of the pipe shared by all workers for replies to evaluations (one line each). */
+    public static final int REPLIES = 5;
+    /** A worker that cannot boot exits with this status (as gunicorn's workers do). */
+    public static final int EXIT_BOOT_FAILED = 3;
+
+    private WorkerFds() {}
+
+    /** The path under which this process opens one of its inherited fds. */
+    public static String path(int fd) {
+        return "/proc/self/fd/" + fd;
+    }
+}

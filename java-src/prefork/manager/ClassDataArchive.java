@@ -1,0 +1,163 @@
+package prefork.manager;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import prefork.Log;
+import prefork.Options;
+
+/**
+ * An AppCDS archive of the classes a worker loads at boot, so that later workers start faster and share those
+ * classes' memory (DESIGN.md: a Clojure worker 225 ms -> 118 ms). It is made once per combination of JDK,
+ * classpath (every jar's path, size and time), worker flags and child: a training JVM loads the child (and,
+ * for Clojure handlers, their namespaces) and exits with -XX:ArchiveClassesAtExit, in the background, while
+ * the server already runs; workers spawned once it exists get -XX:SharedArchiveFile. Only a classpath of jars
+ * can be archived; with a class directory on it (a development build) the archive is skipped.
+ */
+public final class ClassDataArchive {
+    private static final long TRAINING_LIMIT_SECONDS = 120;
+    private final Path archive;
+    private final Log log;
+    private final ServerConfig config;
+    private volatile boolean ready;
+    private volatile Process training;
+
+    private ClassDataArchive(Path archive, ServerConfig config) {
+        this.archive = archive;
+        this.config = config;
+        this.log = config.log();
+        this.ready = archive != null && Files.isRegularFile(archive);
+    }
+
+    /** The archive for {@code config}, or a disabled one (no option ever added) when it cannot be used. */
+    public static ClassDataArchive forConfig(ServerConfig config) {
+        if (config.cacheDirectory() == null || !jarsOnly(config.classpath())) {
+            return new ClassDataArchive(null, config);
+        }
+        return new ClassDataArchive(config.cacheDirectory().resolve("worker-" + key(config) + ".jsa"), config);
+    }
+
+    /** The JVM options a worker spawned now gets: the archive once it exists, else none. */
+    List<String> jvmOptions() {
+        return ready ? List.of("-XX:SharedArchiveFile=" + archive) : List.of();
+    }
+
+    /**
+     * If the archive is missing, makes it in the background with a training JVM. Marks an existing archive as
+     * used, and removes archives no server has used for 14 days.
+     */
+    public void createIfMissing() {
+        if (archive == null) {
+            return;
+        }
+        pruneUnused(archive.getParent());
+        if (ready) {
+            try {
+                Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
+            } catch (IOException ignored) {
+                // only the pruning age is affected
+            }
+            return;
+        }
+        List<String> trainingCommand = new WorkerCommand(config, this).training();
+        Thread thread = new Thread(() -> train(trainingCommand), "prefork-class-data-archive");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void train(List<String> trainingCommand) {
+        long started = System.nanoTime();
+        Path partial = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        List<String> command = new ArrayList<>(trainingCommand);
+        command.add(1, "-XX:ArchiveClassesAtExit=" + partial);
+        try {
+            Files.createDirectories(archive.getParent());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            training = process;
+            if (!process.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                log.log("class data archive: the training JVM took over " + TRAINING_LIMIT_SECONDS + " s; skipped");
+            } else if (process.exitValue() == 0 && Files.isRegularFile(partial)) {
+                Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                ready = true;
+                log.log("class data archive created in " + (System.nanoTime() - started) / 1_000_000 + " ms: "
+                        + archive + " (workers spawned from now on use it)");
+            } else {
+                log.log("class data archive: the training JVM exited with " + process.exitValue() + "; skipped");
+            }
+        } catch (IOException e) {
+            log.log("class data archive: " + e + "; skipped");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // a leftover temporary file in the cache directory
+            }
+        }
+    }
+
+    private void pruneUnused(Path directory) {
+        Instant limit = Instant.now().minus(Duration.ofDays(14));
+        try (DirectoryStream<Path> archives = Files.newDirectoryStream(directory, "worker-*.jsa")) {
+            for (Path old : archives) {
+                if (Files.getLastModifiedTime(old).toInstant().isBefore(limit)) {
+                    Files.deleteIfExists(old);
+                    log.log("class data archive: removed " + old + ", unused for 14 days");
+                }
+            }
+        } catch (IOException ignored) {
+            // no cache directory yet, or not readable: nothing to prune
+        }
+    }
+
+    /** The server has stopped: a training JVM still running is killed (it leaves no archive). */
+    public void abandon() {
+        Process process = training;
+        if (process != null) {
+            process.destroyForcibly();
+        }
+    }
+
+    private static boolean jarsOnly(String classpath) {
+        for (String entry : classpath.split(File.pathSeparator)) {
+            if (!entry.endsWith(".jar") || !Files.isRegularFile(Path.of(entry))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A digest of what the archive depends on. */
+    private static String key(ServerConfig config) {
+        StringBuilder text = new StringBuilder(System.getProperty("java.home")).append('\n')
+                .append(Runtime.version()).append('\n').append(config.get(Options.JAVA_COMMAND)).append('\n')
+                .append(config.get(Options.WORKER_JVM_OPTS)).append('\n').append(config.childClass()).append('\n')
+                .append(config.childProperties()).append('\n');
+        for (String entry : config.classpath().split(File.pathSeparator)) {
+            File jar = new File(entry);
+            text.append(entry).append(' ').append(jar.length()).append(' ').append(jar.lastModified()).append('\n');
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package prefork.manager;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import prefork.EvalResult;
+import prefork.ListenerSpec;
+import prefork.Options;
+import prefork.PoolBounds;
+import prefork.PreforkServer;
+import prefork.Protocol;
+import prefork.ServerStats;
+import prefork.WorkerInfo;
+
+/**
+ * One listening socket and the pool of workers that serve it: the socket, the scoreboard, the output and
+ * reply pipes, the launcher and the supervisor. A server has one pool per listener, because a worker JVM finds
+ * its socket through System.inheritedChannel(), which only looks at fd 0. Every method only enqueues work for
+ * the supervisor thread, or asks it a question and waits for the answer.
+ */
+public final class ListenerPool {
+    private final ListenerSpec spec;
+    private final Supervisor supervisor;
+    private final Resources resources;
+    private volatile boolean started;
+
+    /** What the pool holds open; closed once, when the supervisor ends or a start fails. */
+    private static final class Resources {
+        NativeListener listener;
+        ScoreboardFile scoreboardFile;
+        LinePipe output;
+        LinePipe replies;
+        SpawnedWorkers processes;
+
+        synchronized void close() {
+            for (AutoCloseable open : new AutoCloseable[] {processes, replies, output, scoreboardFile, listener}) {
+                try {
+                    if (open != null) {
+                        open.close();
+                    }
+                } catch (Exception ignored) {
+                    // closing native resources: nothing more to do
+                }
+            }
+            processes = null;
+            replies = null;
+            output = null;
+            scoreboardFile = null;
+            listener = null;
+        }
+    }
+
+    private ListenerPool(ListenerSpec spec, Supervisor supervisor, Resources resources) {
+        this.spec = spec;
+        this.supervisor = supervisor;
+        this.resources = resources;
+    }
+
+    /** Binds {@code requested} and prepares its pool (nothing spawned yet); on failure closes what it opened. */
+    public static ListenerPool open(ServerConfig config, ListenerSpec requested, ClassDataArchive archive)
+            throws IOException {
+        Resources resources = new Resources();
+        try {
+            resources.listener = requested.protocol() == Protocol.UNIX
+                    ? NativeListener.bindUnix(requested.path(), config.get(Options.LISTEN), config.get(Options.UNIX_MODE))
+                    : NativeListener.bind(requested.host(), requested.port(), requested.protocol() == Protocol.UDP,
+                            config.get(Options.LISTEN), config.get(Options.REUSE_PORT));
+            InetSocketAddress bound = resources.listener.address();
+            ListenerSpec spec = bound == null ? requested : requested.withPort(bound.getPort());
+            resources.scoreboardFile = ScoreboardFile.create();
+            resources.output = LinePipe.start("prefork-worker-output", config.log()::log);
+            CodeBroadcast code = new CodeBroadcast();
+            resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
+            WorkerCommand command = new WorkerCommand(config, archive);
+            var launch = command.launch(spec);
+            resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
+                    resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
+                    resources.replies.writeFd());
+            NativeListener listener = resources.listener;
+            Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
+                    resources.processes, code, listener::close, resources::close);
+            return new ListenerPool(spec, supervisor, resources);
+        } catch (IOException | RuntimeException e) {
+            resources.close();
+            throw e;
+        }
+    }
+
+    /** The listener, with its bound port. */
+    public ListenerSpec spec() {
+        return spec;
+    }
+
+    /** Starts the supervisor thread, which spawns the first workers. */
+    public void start(PreforkServer server) {
+        supervisor.bind(server);
+        Thread thread = new Thread(supervisor, "prefork-supervisor " + spec);
+        thread.setDaemon(true);
+        thread.start();
+        started = true;
+    }
+
+    /** Waits until minServers workers are ready; throws IOException with the workers' error or on timeout. */
+    public void awaitReady(Duration timeout) throws IOException {
+        try {
+            supervisor.ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("startTimeout=" + timeout + " passed before the workers were ready on " + spec);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting", e);
+        }
+    }
+
+    /** After a failed start: stops the supervisor if it runs (it then releases everything), else releases. */
+    public void abort() {
+        if (!started) {
+            resources.close();
+            return;
+        }
+        shutdown(Duration.ZERO);
+        try {
+            supervisor.terminated.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // the supervisor releases what it can when it ends
+        }
+    }
+
+    /** Completes once every worker has exited and the pool's resources are closed. */
+    public CompletableFuture<Void> terminated() {
+        return supervisor.terminated;
+    }
+
+    /** Whether the caller is this pool's supervisor thread (a hook): it must not wait for its own answers. */
+    public boolean isSupervisorThread() {
+        return supervisor.isCurrentThread();
+    }
+
+    public List<WorkerInfo> workers() {
+        return query(Supervisor::workers);
+    }
+
+    public ServerStats stats() {
+        return query(Supervisor::stats);
+    }
+
+    public PoolBounds bounds() {
+        return query(Supervisor::bounds);
+    }
+
+    public void resize(PoolBounds bounds) {
+        supervisor.submit(() -> supervisor.resize(bounds));
+    }
+
+    /** Moves minServers and maxServers by {@code delta}, clamped (TTIN/TTOU). */
+    public void resizeBy(int delta) {
+        supervisor.submit(() -> supervisor.resize(supervisor.bounds().plusServers(delta)));
+    }
+
+    /** Starts a new generation from the code on disk; the recorded code changes are forgotten. */
+    public void reload() {
+        supervisor.submit(supervisor::reload);
+    }
+
+    /** Stops accepting, lets workers finish within {@code grace}, kills the rest, releases the pool. */
+    public void shutdown(Duration grace) {
+        supervisor.submit(() -> supervisor.beginShutdown(grace));
+    }
+
+    /** Sends code to every live worker (recorded for later ones when {@code record}); completes with the results. */
+    public CompletableFuture<Map<Long, EvalResult>> broadcast(String ns, String code, boolean record, Duration timeout) {
+        CompletableFuture<Map<Long, EvalResult>> answer = new CompletableFuture<>();
+        supervisor.submit(() -> supervisor.broadcast(ns, code, record, timeout).whenComplete((results, error) -> {
+            if (error != null) {
+                answer.completeExceptionally(error);
+            } else {
+                answer.complete(results);
+            }
+        }));
+        return answer;
+    }
+
+    private <T> T query(Function<Supervisor, T> question) {
+        if (supervisor.isCurrentThread()) {
+            return question.apply(supervisor);
+        }
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        supervisor.submit(() -> answer.complete(question.apply(supervisor)));
+        try {
+            return answer.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the supervisor", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the supervisor did not answer", e);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package prefork.manager;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import prefork.BaseChild;
+import prefork.InvalidOptionException;
+import prefork.ListenerSpec;
+import prefork.Log;
+import prefork.ManagerHooks;
+import prefork.Option;
+import prefork.Options;
+import prefork.PoolBounds;
+import prefork.Protocol;
+
+/**
+ * The validated options of one server: every catalogue option's value (given or default), and what is derived
+ * from them once: the pool bounds, the listeners, the absolute class path, the log. Made only by {@link #of},
+ * which checks the options against each other.
+ */
+public final class ServerConfig {
+    private final String childClass;
+    private final Map<Option<?>, Object> values;
+    private final PoolBounds bounds;
+    private final List<ListenerSpec> listeners;
+    private final String classpath;
+    private final ManagerHooks hooks;
+    private final Log log;
+
+    private ServerConfig(String childClass, Map<Option<?>, Object> values, PoolBounds bounds,
+            List<ListenerSpec> listeners, String classpath, ManagerHooks hooks, Log log) {
+        this.childClass = childClass;
+        this.values = values;
+        this.bounds = bounds;
+        this.listeners = listeners;
+        this.classpath = classpath;
+        this.hooks = hooks;
+        this.log = log;
+    }
+
+    /**
+     * Checks {@code given} (option to value; absent options take their defaults) against each other and the
+     * child class; throws InvalidOptionException naming the first bad option and its value.
+     */
+    public static ServerConfig of(String childClass, Map<Option<?>, Object> given, ManagerHooks hooks, Log log) {
+        Map<Option<?>, Object> values = Map.copyOf(given);
+        ServerConfig partial = new ServerConfig(childClass, values, null, null, null, hooks, null);
+        PoolBounds bounds = new PoolBounds(partial.get(Options.MIN_SERVERS), partial.get(Options.MAX_SERVERS),
+                partial.get(Options.MIN_SPARE_SERVERS), partial.get(Options.MAX_SPARE_SERVERS));
+        List<ListenerSpec> listeners = partial.requestedListeners();
+        checkReusePort(partial.get(Options.REUSE_PORT), listeners);
+        String java = partial.get(Options.JAVA_COMMAND);
+        if (!Files.isRegularFile(Path.of(java)) || !Files.isExecutable(Path.of(java))) {
+            throw new InvalidOptionException(Options.JAVA_COMMAND, java, "is not an executable file");
+        }
+        checkNrepl(partial);
+        checkChildClass(childClass);
+        return new ServerConfig(childClass, values, bounds, List.copyOf(listeners),
+                absolute(partial.get(Options.CLASSPATH)), hooks, GuardedLog.of(partial.openLog(log)));
+    }
+
+    /** The value of {@code option}: the one given, else its default (null for an option that is off). */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Option<T> option) {
+        return values.containsKey(option) ? (T) values.get(option) : option.defaultValue();
+    }
+
+    /** The child class's name. */
+    public String childClass() {
+        return childClass;
+    }
+
+    /** The child properties (name to value), in the order given. */
+    public Map<String, String> childProperties() {
+        Map<String, String> properties = get(Options.CHILD_PROPERTY);
+        return properties == null ? Map.of() : properties;
+    }
+
+    public PoolBounds bounds() {
+        return bounds;
+    }
+
+    /** The primary listener first, then the added ones, as requested (port 0 not yet bound). */
+    public List<ListenerSpec> listeners() {
+        return listeners;
+    }
+
+    /** The workers' class path, every entry absolute. */
+    public String classpath() {
+        return classpath;
+    }
+
+    public ManagerHooks hooks() {
+        return hooks;
+    }
+
+    /** The log, guarded: a sink that throws never reaches the supervisor. */
+    public Log log() {
+        return log;
+    }
+
+    /** Where class data archives go, or null when class data sharing is off. */
+    public Path cacheDirectory() {
+        return get(Options.CLASS_DATA_SHARING) ? get(Options.CACHE_DIRECTORY) : null;
+    }
+
+    /**
+     * The Clojure namespaces whose control-plane evaluations are mirrored into the workers: the handler's (the
+     * "handler" child property that Clojure handlers set, "my.ns/handle") and those of the watch option.
+     */
+    public List<String> watchedNamespaces() {
+        List<String> namespaces = new ArrayList<>();
+        String handler = childProperties().get("handler");
+        if (handler != null && handler.indexOf('/') > 0) {
+            namespaces.add(handler.substring(0, handler.indexOf('/')));
+        }
+        List<String> watch = get(Options.WATCH);
+        if (watch != null) {
+            namespaces.addAll(watch);
+        }
+        return namespaces;
+    }
+
+    /** Whether a control plane (nREPL) is asked for. */
+    public boolean controlPlane() {
+        return get(Options.NREPL_PORT) != null || get(Options.NREPL_SOCKET) != null;
+    }
+
+    private List<ListenerSpec> requestedListeners() {
+        List<ListenerSpec> listeners = new ArrayList<>();
+        Protocol protocol = get(Options.PROTOCOL);
+        if (protocol == Protocol.UNIX) {
+            String path = get(Options.UNIX_PATH);
+            if (path == null) {
+                throw new InvalidOptionException(Options.UNIX_PATH, null, "is needed for protocol unix");
+            }
+            listeners.add(ListenerSpec.unix(path));
+        } else {
+            listeners.add(new ListenerSpec(protocol, resolve(get(Options.BIND_IP)), get(Options.PORT), null));
+        }
+        List<ListenerSpec> added = get(Options.ADD_LISTENER);
+        if (added != null) {
+            listeners.addAll(added);
+        }
+        return listeners;
+    }
+
+    private static void checkReusePort(boolean reusePort, List<ListenerSpec> listeners) {
+        for (ListenerSpec listener : listeners) {
+            if (reusePort && listener.protocol() != Protocol.TCP) {
+                throw new InvalidOptionException(Options.REUSE_PORT, true,
+                        "is supported for tcp listeners only, not " + listener);
+            }
+        }
+    }
+
+    private static void checkNrepl(ServerConfig config) {
+        Integer port = config.get(Options.NREPL_PORT);
+        Path socket = config.get(Options.NREPL_SOCKET);
+        if (port != null && socket != null) {
+            throw new InvalidOptionException(Options.NREPL_SOCKET, socket.toString(), "cannot be used with %s",
+                    Options.NREPL_PORT, port);
+        }
+        String bind = config.get(Options.NREPL_BIND);
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw new InvalidOptionException(Options.NREPL_BIND, bind, "is not a known address or host");
+        }
+        if (port != null && !address.isLoopbackAddress() && !config.get(Options.NREPL_ALLOW_REMOTE)) {
+            throw new InvalidOptionException(Options.NREPL_BIND, bind,
+                    "is not loopback: the control plane runs any code sent to it; add %s to allow it",
+                    Options.NREPL_ALLOW_REMOTE, true);
+        }
+    }
+
+    /** Refuses a child class that a worker could not instantiate, naming the class and what is wrong. */
+    static void checkChildClass(String name) {
+        Class<?> type;
+        try {
+            type = Class.forName(name, false, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            throw new IllegalArgumentException("child class \"" + name + "\" was not found on the classpath");
+        }
+        String problem = null;
+        if (!BaseChild.class.isAssignableFrom(type)) {
+            problem = "does not extend " + BaseChild.class.getName();
+        } else if (!Modifier.isPublic(type.getModifiers())) {
+            problem = "is not public";
+        } else if (Modifier.isAbstract(type.getModifiers())) {
+            problem = "is abstract";
+        } else if (type.getEnclosingClass() != null && !Modifier.isStatic(type.getModifiers())) {
+            problem = "is an inner class: make it static (a worker has no enclosing instance)";
+        } else {
+            try {
+                Constructor<?> constructor = type.getConstructor();
+                if (!Modifier.isPublic(constructor.getModifiers())) {
+                    problem = "has no public no-argument constructor";
+                }
+            } catch (NoSuchMethodException e) {
+                problem = "has no public no-argument constructor";
+            }
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException("child class \"" + name + "\" " + problem);
+        }
+    }
+
+    private Log openLog(Log given) {
+        Path file = get(Options.LOG_FILE);
+        if (file == null) {
+            return given != null ? given : Log.stderr();
+        }
+        try {
+            return Log.file(file);
+        } catch (IOException e) {
+            throw new InvalidOptionException(Options.LOG_FILE, file.toString(), "cannot be opened: " + e.getMessage());
+        }
+    }
+
+    private static InetAddress resolve(String bindIp) {
+        try {
+            return InetAddress.getByName(bindIp);
+        } catch (UnknownHostException e) {
+            throw new InvalidOptionException(Options.BIND_IP, bindIp, "is not a known address or host");
+        }
+    }
+
+    private static String absolute(String classpath) {
+        return Arrays.stream(classpath.split(File.pathSeparator))
+                .filter(entry -> !entry.isEmpty())
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+}

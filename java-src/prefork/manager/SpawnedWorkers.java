@@ -1,0 +1,208 @@
+package prefork.manager;
+
+import prefork.internal.LibC;
+import prefork.internal.Native;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import prefork.internal.ControlProtocol;
+import prefork.internal.WorkerFds;
+
+/**
+ * Starts worker JVMs with glibc posix_spawn: listener on fd 0, the shared output pipe on fds 1 and 2, a
+ * private control pipe on fd 3, the scoreboard on fd 4, the shared reply pipe on fd 5, every other fd closed,
+ * default signal dispositions, an empty signal mask, and a process group of its own (a terminal's Ctrl-C
+ * reaches only the manager). The manager's end of each control pipe is non-blocking: a stuck worker cannot
+ * stall the caller for more than {@link #SEND_LIMIT_NANOS}.
+ */
+final class SpawnedWorkers implements WorkerProcesses {
+    private static final short SETPGROUP = 0x02, SETSIGDEF = 0x04, SETSIGMASK = 0x08;
+    static final long SEND_LIMIT_NANOS = 2_000_000_000L;
+
+    private final Command command;
+    private final int listenerFd;
+    private final int outputFd;
+    private final int scoreboardFd;
+    private final int repliesFd;
+    /** pid to the manager's end of its control pipe. */
+    private final Map<Long, ControlPipe> controls = new ConcurrentHashMap<>();
+
+    /** The manager's end of one worker's control pipe; a write never races the close. */
+    private static final class ControlPipe {
+        private int fd;
+
+        ControlPipe(int fd) {
+            this.fd = fd;
+        }
+
+        /**
+         * Writes the whole message or, if the worker does not drain the pipe within the limit, closes it: a
+         * half-written message would garble everything after it, while EOF makes the worker exit (and the
+         * supervisor replace it).
+         */
+        synchronized boolean send(byte[] message) {
+            if (fd < 0) {
+                return false;
+            }
+            if (writeFully(fd, message)) {
+                return true;
+            }
+            close();
+            return false;
+        }
+
+        synchronized void close() {
+            Native.closeQuietly(fd);
+            fd = -1;
+        }
+    }
+
+    /** The whole command line of the worker that will own {@code slot}, made at each spawn. */
+    @FunctionalInterface
+    interface Command {
+        List<String> of(int slot, long maxRequests);
+    }
+
+    SpawnedWorkers(Command command, int listenerFd, int outputFd, int scoreboardFd,
+            int repliesFd) {
+        this.command = command;
+        this.listenerFd = listenerFd;
+        this.outputFd = outputFd;
+        this.scoreboardFd = scoreboardFd;
+        this.repliesFd = repliesFd;
+    }
+
+    @Override
+    public long spawn(int slot, long maxRequests) throws IOException {
+        LibC c = Native.libc();
+        int[] pipe = new int[2];
+        Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
+        try {
+            Native.check(c.fcntl(pipe[1], Native.F_SETFL, Native.O_NONBLOCK), "fcntl O_NONBLOCK");
+            long pid = spawn(command.of(slot, maxRequests), pipe[0]);
+            controls.put(pid, new ControlPipe(pipe[1]));
+            return pid;
+        } catch (IOException | RuntimeException e) {
+            Native.closeQuietly(pipe[1]);
+            throw e;
+        } finally {
+            Native.closeQuietly(pipe[0]);
+        }
+    }
+
+    private long spawn(List<String> argv, int controlReadFd) throws IOException {
+        LibC c = Native.libc();
+        Pointer actions = Memory.allocateDirect(Native.runtime(), 512);
+        Pointer attributes = Memory.allocateDirect(Native.runtime(), 1024);
+        Pointer empty = Memory.allocateDirect(Native.runtime(), 128);
+        Pointer all = Memory.allocateDirect(Native.runtime(), 128);
+        c.posix_spawn_file_actions_init(actions);
+        c.posix_spawnattr_init(attributes);
+        try {
+            c.posix_spawn_file_actions_adddup2(actions, listenerFd, WorkerFds.LISTENER);
+            c.posix_spawn_file_actions_adddup2(actions, outputFd, 1);
+            c.posix_spawn_file_actions_adddup2(actions, outputFd, 2);
+            c.posix_spawn_file_actions_adddup2(actions, controlReadFd, WorkerFds.CONTROL);
+            c.posix_spawn_file_actions_adddup2(actions, scoreboardFd, WorkerFds.SCOREBOARD);
+            c.posix_spawn_file_actions_adddup2(actions, repliesFd, WorkerFds.REPLIES);
+            c.posix_spawn_file_actions_addclosefrom_np(actions, WorkerFds.REPLIES + 1);
+            c.sigemptyset(empty);
+            c.sigfillset(all);
+            c.posix_spawnattr_setsigmask(attributes, empty);
+            c.posix_spawnattr_setsigdefault(attributes, all);
+            c.posix_spawnattr_setpgroup(attributes, 0);
+            c.posix_spawnattr_setflags(attributes, (short) (SETPGROUP | SETSIGDEF | SETSIGMASK));
+            List<Pointer> keepAlive = new ArrayList<>();
+            Pointer argvArray = stringArray(argv, keepAlive);
+            Pointer envArray = stringArray(environment(), keepAlive);
+            int[] pid = new int[1];
+            int error = c.posix_spawn(pid, argv.get(0), actions, attributes, argvArray, envArray);
+            if (error != 0) {
+                throw Native.error("cannot start worker " + argv.get(0), error);
+            }
+            return pid[0];
+        } finally {
+            c.posix_spawn_file_actions_destroy(actions);
+            c.posix_spawnattr_destroy(attributes);
+        }
+    }
+
+    @Override
+    public boolean send(long pid, ControlProtocol.Message message) {
+        ControlPipe control = controls.get(pid);
+        return control != null && control.send(message.encode());
+    }
+
+    private static boolean writeFully(int fd, byte[] message) {
+        long deadline = System.nanoTime() + SEND_LIMIT_NANOS;
+        int offset = 0;
+        while (offset < message.length) {
+            byte[] rest = offset == 0 ? message : Arrays.copyOfRange(message, offset, message.length);
+            long n = Native.libc().write(fd, rest, rest.length);
+            if (n > 0) {
+                offset += (int) n;
+            } else if (System.nanoTime() - deadline > 0
+                    || (Native.errno() != Native.EAGAIN && Native.errno() != Native.EINTR)) {
+                return false;
+            } else {
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void kill(long pid) {
+        Native.libc().kill((int) pid, Native.SIGKILL);
+    }
+
+    @Override
+    public OptionalInt pollExit(long pid) {
+        int[] status = new int[1];
+        int result = Native.libc().waitpid((int) pid, status, Native.WNOHANG);
+        if (result == 0 || (result < 0 && Native.errno() == Native.EINTR)) {
+            return OptionalInt.empty();
+        }
+        ControlPipe control = controls.remove(pid);
+        if (control != null) {
+            control.close();
+        }
+        return OptionalInt.of(result < 0 ? -1 : status[0]);
+    }
+
+    @Override
+    public void close() {
+        controls.values().forEach(ControlPipe::close);
+        controls.clear();
+    }
+
+    private static List<String> environment() {
+        List<String> env = new ArrayList<>();
+        System.getenv().forEach((name, value) -> env.add(name + "=" + value));
+        return env;
+    }
+
+    /** A NULL-terminated char*[] in native memory; {@code keepAlive} holds the strings until the call returns. */
+    private static Pointer stringArray(List<String> strings, List<Pointer> keepAlive) {
+        int pointerSize = Native.runtime().addressSize();
+        Pointer array = Memory.allocateDirect(Native.runtime(), (long) (strings.size() + 1) * pointerSize, true);
+        for (int i = 0; i < strings.size(); i++) {
+            byte[] bytes = strings.get(i).getBytes(StandardCharsets.UTF_8);
+            Pointer text = Memory.allocateDirect(Native.runtime(), bytes.length + 1, true);
+            text.put(0, bytes, 0, bytes.length);
+            keepAlive.add(text);
+            array.putPointer((long) i * pointerSize, text);
+        }
+        keepAlive.add(array);
+        return array;
+    }
+}

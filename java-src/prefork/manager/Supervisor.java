@@ -1,0 +1,419 @@
+package prefork.manager;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import prefork.EvalResult;
+import prefork.ExitCause;
+import prefork.ManagerHooks;
+import prefork.Options;
+import prefork.PoolBounds;
+import prefork.PreforkServer;
+import prefork.ServerStats;
+import prefork.WorkerInfo;
+import prefork.WorkerState;
+import prefork.internal.Scoreboard;
+
+/**
+ * The one thread that owns the pool. Everything else (the server handle, signal handlers, the control plane)
+ * only enqueues tasks; each turn of the loop runs them, then reaps exited workers, notices ready ones, kills
+ * hung ones, and either maintains the pool or drives the shutdown. An error in one turn is logged and the
+ * loop carries on.
+ */
+final class Supervisor implements Runnable {
+    private static final long TICK_MILLIS = 50;
+    /** While a worker boots, the loop looks more often, so readiness is noticed (and logged) within 5 ms. */
+    private static final long STARTING_TICK_MILLIS = 5;
+
+    final CompletableFuture<Void> ready = new CompletableFuture<>();
+    final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final ServerConfig config;
+    private final String listener;
+    private PreforkServer server;
+    private final Scoreboard scoreboard;
+    private final WorkerProcesses processes;
+    private final CodeBroadcast code;
+    private final ManagerHooks hooks;
+    private final Runnable stopListening;
+    private final Runnable releaseResources;
+    private final Map<Integer, WorkerHandle> workers = new TreeMap<>();
+    private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
+    private final BootBackoff backoff;
+    private final PoolStatistics statistics = new PoolStatistics();
+    private PoolBounds bounds;
+    private long generation = 1;
+    private boolean everReady;
+    private Long shutdownDeadline;
+    private boolean finished;
+    private int peakWorkers;
+
+    Supervisor(ServerConfig config, String listener, Scoreboard scoreboard, WorkerProcesses processes,
+            CodeBroadcast code, Runnable stopListening, Runnable releaseResources) {
+        this.code = code;
+        this.hooks = config.hooks();
+        this.stopListening = stopListening;
+        this.config = config;
+        this.listener = listener;
+        this.scoreboard = scoreboard;
+        this.processes = processes;
+        this.releaseResources = releaseResources;
+        this.bounds = config.bounds();
+        this.backoff = new BootBackoff(config.log());
+    }
+
+    /** Sets the handle passed to hooks; called once, before the thread starts. */
+    void bind(PreforkServer handle) {
+        this.server = handle;
+    }
+
+    private volatile Thread thread;
+
+    /** Whether the caller is this supervisor's own thread (a hook): it must not wait for its own answers. */
+    boolean isCurrentThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        try {
+            HookRunner.run(config.log(), "preLoop", () -> hooks.preLoop(server));
+            while (!finished) {
+                runTasks(workers.values().stream().anyMatch(w -> !w.ready) ? STARTING_TICK_MILLIS : TICK_MILLIS);
+                try {
+                    step();
+                } catch (RuntimeException e) {
+                    config.log().log("supervisor error (continuing): " + e);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            killAndReapLeftovers();
+            releaseResources.run();
+            ready.completeExceptionally(new IllegalStateException("the server stopped before it was ready"));
+            terminated.complete(null);
+            drainTasks();
+        }
+    }
+
+    /** Only if the loop ended abnormally: no worker outlives the supervisor, and none stays a zombie. */
+    private void killAndReapLeftovers() {
+        workers.values().forEach(worker -> processes.kill(worker.pid));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!workers.isEmpty() && System.nanoTime() - deadline < 0) {
+            workers.values().removeIf(worker -> processes.pollExit(worker.pid).isPresent());
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** Runs {@code task} on the supervisor thread (or on the caller's, once the supervisor has terminated). */
+    void submit(Runnable task) {
+        tasks.add(task);
+        if (terminated.isDone()) {
+            drainTasks();
+        }
+    }
+
+    private void drainTasks() {
+        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
+            task.run();
+        }
+    }
+
+    private void runTasks(long waitMillis) throws InterruptedException {
+        for (Runnable task = tasks.poll(waitMillis, TimeUnit.MILLISECONDS); task != null; task = tasks.poll()) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                config.log().log("control task failed: " + e);
+            }
+        }
+    }
+
+    private void step() {
+        reapExited();
+        noticeReady();
+        killHung();
+        if (shutdownDeadline == null) {
+            stopOldGeneration();
+            maintainPool();
+        } else {
+            driveShutdown();
+        }
+    }
+
+    private void reapExited() {
+        for (WorkerHandle worker : new ArrayList<>(workers.values())) {
+            OptionalInt status = processes.pollExit(worker.pid);
+            if (status.isEmpty()) {
+                continue;
+            }
+            workers.remove(worker.slot);
+            long requests = scoreboard.requests(worker.slot);
+            String bootError = scoreboard.message(worker.slot);
+            scoreboard.clear(worker.slot);
+            ExitCause cause = worker.exitCause(status.getAsInt(), requests);
+            statistics.exited(cause, requests);
+            config.log().log(worker + " exited (" + cause + "): " + WaitStatus.describe(status.getAsInt())
+                    + " after " + requests + " requests, " + ageMillis(worker) + " ms"
+                    + (bootError.isEmpty() ? "" : ": " + bootError));
+            WorkerInfo info = info(worker, WorkerState.STOPPING, requests);
+            int raw = status.getAsInt();
+            HookRunner.run(config.log(), "workerExited", () -> hooks.workerExited(server, info, cause, raw));
+            if (!worker.ready && shutdownDeadline == null) {
+                bootFailed(worker, bootError.isEmpty() ? WaitStatus.describe(status.getAsInt()) : bootError);
+            }
+        }
+    }
+
+    private void bootFailed(WorkerHandle worker, String error) {
+        if (!everReady) {
+            ready.completeExceptionally(new IllegalStateException("no worker could start: " + error));
+            beginShutdown(Duration.ZERO);
+        } else {
+            backoff.failed(worker, error);
+        }
+    }
+
+    private void noticeReady() {
+        for (WorkerHandle worker : workers.values()) {
+            long state = scoreboard.state(worker.slot);
+            if (!worker.ready && (state == Scoreboard.IDLE || state == Scoreboard.BUSY)) {
+                worker.ready = true;
+                everReady = true;
+                backoff.reset();
+                config.log().log(worker + " ready in " + ageMillis(worker) + " ms");
+                WorkerInfo info = info(worker);
+                HookRunner.run(config.log(), "workerReady", () -> hooks.workerReady(server, info));
+            }
+        }
+        if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
+            ready.complete(null);
+        }
+    }
+
+    /** Every worker state has a deadline: busy (timeout), starting (startTimeout), stopping (gracefulTimeout). */
+    private void killHung() {
+        long limit = config.get(Options.TIMEOUT).toNanos();
+        long graceLimit = config.get(Options.GRACEFUL_TIMEOUT).toNanos();
+        long now = System.nanoTime();
+        for (WorkerHandle worker : workers.values()) {
+            long state = scoreboard.state(worker.slot);
+            long busyFor = now - scoreboard.busySince(worker.slot);
+            if (state == Scoreboard.STOPPING && !worker.stopRequested) {
+                worker.stopRequested = true;
+                worker.stopRequestedNanos = now;
+            }
+            if (worker.killed()) {
+                continue;
+            }
+            if (state == Scoreboard.BUSY && limit > 0 && busyFor > limit) {
+                kill(worker, ExitCause.TIMED_OUT);
+                config.log().log(worker + " busy for " + busyFor / 1_000_000 + " ms on a connection from port "
+                        + scoreboard.remotePort(worker.slot) + ": killed (timeout " + config.get(Options.TIMEOUT) + ")");
+                WorkerInfo info = info(worker);
+                HookRunner.run(config.log(), "workerTimedOut", () -> hooks.workerTimedOut(server, info));
+            } else if (!worker.ready && now - worker.startedNanos > config.get(Options.START_TIMEOUT).toNanos()) {
+                kill(worker, ExitCause.BOOT_TIMED_OUT);
+                config.log().log(worker + " not ready after " + config.get(Options.START_TIMEOUT) + " (startTimeout): killed");
+            } else if (worker.stopRequested && shutdownDeadline == null && now - worker.stopRequestedNanos > graceLimit) {
+                kill(worker, ExitCause.KILLED);
+                config.log().log(worker + " did not stop within " + config.get(Options.GRACEFUL_TIMEOUT) + ": killed");
+            }
+        }
+    }
+
+    private void maintainPool() {
+        List<WorkerHandle> current = workers.values().stream()
+                .filter(w -> w.generation == generation && !w.stopRequested).toList();
+        int starting = 0, idle = 0;
+        for (WorkerHandle worker : current) {
+            long state = scoreboard.state(worker.slot);
+            if (!worker.ready) {
+                starting++;
+            } else if (state == Scoreboard.IDLE) {
+                idle++;
+            }
+        }
+        int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting);
+        for (int i = 0; i < spawn && backoff.maySpawn() && shutdownDeadline == null; i++) {
+            spawn();
+        }
+        peakWorkers = Math.max(peakWorkers, current.size() + spawn);
+        int retire = sparePolicy.toRetire(bounds, current.size(), idle, System.nanoTime());
+        current.stream()
+                .filter(w -> w.ready && scoreboard.state(w.slot) == Scoreboard.IDLE)
+                .sorted((a, b) -> a.startedAt.compareTo(b.startedAt))
+                .limit(retire)
+                .forEach(w -> requestStop(w, "retired (surplus idle worker)"));
+    }
+
+    private void stopOldGeneration() {
+        List<WorkerHandle> old = workers.values().stream()
+                .filter(w -> w.generation < generation && !w.stopRequested).toList();
+        if (!old.isEmpty() && countReady(generation) >= Math.max(1, bounds.minServers())) {
+            config.log().log("reload: generation " + generation + " is ready; stopping " + old.size()
+                    + " workers of earlier generations");
+            old.forEach(w -> requestStop(w, "replaced by generation " + generation));
+        }
+    }
+
+    private void driveShutdown() {
+        if (workers.isEmpty()) {
+            config.log().log("all workers have exited; the server is stopped");
+            finished = true;
+        } else if (System.nanoTime() - shutdownDeadline > 0) {
+            List<WorkerHandle> left = workers.values().stream().filter(w -> !w.killed()).toList();
+            if (!left.isEmpty()) {
+                config.log().log("shutdown deadline reached: killing " + left.size() + " workers");
+                left.forEach(w -> kill(w, ExitCause.KILLED));
+            }
+        }
+    }
+
+    /** Starts a graceful shutdown that kills what is left after {@code grace}; a shorter grace wins. */
+    void beginShutdown(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        if (shutdownDeadline != null) {
+            shutdownDeadline = Math.min(shutdownDeadline, deadline);
+            return;
+        }
+        shutdownDeadline = deadline;
+        HookRunner.run(config.log(), "preServerClose", () -> hooks.preServerClose(server));
+        config.log().log("shutting down " + listener + ": stopping " + workers.size() + " workers (grace " + grace + ")");
+        stopListening.run();
+        workers.values().forEach(w -> requestStop(w, null));
+    }
+
+    /** A new generation starts clean from the code on disk: recorded code changes are forgotten. */
+    void reload() {
+        if (shutdownDeadline == null) {
+            generation++;
+            code.clearRecorded();
+            config.log().log("reload: starting generation " + generation);
+        }
+    }
+
+    /**
+     * Sends code to every live worker that is not stopping (recorded for later workers when {@code record});
+     * completes with each worker's result by pid.
+     */
+    CompletableFuture<Map<Long, EvalResult>> broadcast(String ns, String text, boolean record, Duration timeout) {
+        List<Long> pids = workers.values().stream().filter(w -> !w.stopRequested && !w.killed())
+                .map(w -> w.pid).toList();
+        return code.send(processes, pids, ns, text, record, timeout);
+    }
+
+    void resize(PoolBounds newBounds) {
+        config.log().log("resize: " + bounds + " -> " + newBounds);
+        bounds = newBounds;
+        if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
+            ready.complete(null);
+        }
+    }
+
+    PoolBounds bounds() {
+        return bounds;
+    }
+
+    List<WorkerInfo> workers() {
+        return workers.values().stream().map(this::info).toList();
+    }
+
+    ServerStats stats() {
+        int busy = 0, idle = 0, starting = 0;
+        long liveRequests = 0;
+        for (WorkerHandle worker : workers.values()) {
+            WorkerState state = state(worker);
+            busy += state == WorkerState.BUSY ? 1 : 0;
+            idle += state == WorkerState.IDLE ? 1 : 0;
+            starting += state == WorkerState.STARTING ? 1 : 0;
+            liveRequests += scoreboard.requests(worker.slot);
+        }
+        return statistics.snapshot(liveRequests, busy, idle, starting, generation, peakWorkers);
+    }
+
+    private void spawn() {
+        int slot = 0;
+        while (workers.containsKey(slot)) {
+            slot++;
+        }
+        long configured = config.get(Options.MAX_REQUESTS);
+        long maxRequests = configured == 0 ? 0
+                : configured + (long) (Math.random() * (config.get(Options.MAX_REQUESTS_JITTER) + 1));
+        try {
+            long pid = processes.spawn(slot, maxRequests);
+            code.spawned(processes, pid);
+            WorkerHandle worker = new WorkerHandle(slot, pid, generation, maxRequests);
+            workers.put(slot, worker);
+            statistics.spawned();
+            config.log().log(worker + " spawned for " + listener);
+        } catch (Exception e) {
+            config.log().log("cannot spawn a worker: " + e);
+            if (everReady) {
+                backoff.failed(null, e.toString());
+            } else {
+                ready.completeExceptionally(new IllegalStateException("cannot start a worker: " + e.getMessage(), e));
+                beginShutdown(Duration.ZERO);
+            }
+        }
+    }
+
+    private void requestStop(WorkerHandle worker, String why) {
+        if (!worker.stopRequested) {
+            worker.stopRequested = true;
+            worker.stopRequestedNanos = System.nanoTime();
+            if (why != null) {
+                config.log().log(worker + " " + why + ": asked to stop");
+            }
+            processes.requestStop(worker.pid);
+        }
+    }
+
+    private void kill(WorkerHandle worker, ExitCause cause) {
+        worker.killCause = cause;
+        processes.kill(worker.pid);
+    }
+
+    private int countReady(long ofGeneration) {
+        return (int) workers.values().stream()
+                .filter(w -> w.ready && w.generation == ofGeneration && !w.stopRequested).count();
+    }
+
+    private WorkerState state(WorkerHandle worker) {
+        long state = scoreboard.state(worker.slot);
+        if (worker.stopRequested || worker.killed() || state == Scoreboard.STOPPING) {
+            return WorkerState.STOPPING;
+        }
+        if (!worker.ready) {
+            return WorkerState.STARTING;
+        }
+        return state == Scoreboard.BUSY ? WorkerState.BUSY : WorkerState.IDLE;
+    }
+
+    private WorkerInfo info(WorkerHandle worker) {
+        return info(worker, state(worker), scoreboard.requests(worker.slot));
+    }
+
+    private WorkerInfo info(WorkerHandle worker, WorkerState state, long requests) {
+        long sinceActive = System.nanoTime() - scoreboard.lastActive(worker.slot);
+        Instant lastActive = scoreboard.lastActive(worker.slot) == 0 ? worker.startedAt
+                : Instant.now().minusNanos(Math.max(0, sinceActive));
+        return new WorkerInfo(worker.slot, worker.pid, state, requests, worker.startedAt, lastActive,
+                worker.generation, listener);
+    }
+
+    private static long ageMillis(WorkerHandle worker) {
+        return (System.nanoTime() - worker.startedNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,54 @@
+package prefork.manager;
+
+import java.util.ArrayList;
+import java.util.List;
+import prefork.ListenerSpec;
+import prefork.Options;
+import prefork.worker.Training;
+import prefork.worker.Worker;
+import prefork.worker.WorkerLaunch;
+
+/**
+ * Worker JVM command lines: java, the worker flags (and the class data archive's, once it exists), the class
+ * path, the entry class, then the arguments {@link WorkerLaunch} owns.
+ */
+final class WorkerCommand {
+    private final ServerConfig config;
+    private final ClassDataArchive archive;
+
+    WorkerCommand(ServerConfig config, ClassDataArchive archive) {
+        this.config = config;
+        this.archive = archive;
+    }
+
+    /** The launch shared by every worker of the pool serving {@code listener}. */
+    WorkerLaunch launch(ListenerSpec listener) {
+        return new WorkerLaunch(config.childClass(), listener,
+                config.get(Options.REUSE_PORT) ? config.get(Options.LISTEN) : 0, config.childProperties());
+    }
+
+    /** The command of the worker that will own {@code slot} in the pool of {@code launch}. */
+    List<String> worker(WorkerLaunch launch, int slot, long maxRequests) {
+        List<String> command = java(archive.jvmOptions(), Worker.class.getName());
+        command.addAll(launch.argv(slot, maxRequests));
+        return command;
+    }
+
+    /** The command of the JVM that makes the class data archive. */
+    List<String> training() {
+        List<String> command = java(List.of(), Training.class.getName());
+        command.addAll(launch(null).argv(0, 0));
+        return command;
+    }
+
+    private List<String> java(List<String> extraJvmOptions, String mainClass) {
+        List<String> command = new ArrayList<>();
+        command.add(config.get(Options.JAVA_COMMAND));
+        command.addAll(config.get(Options.WORKER_JVM_OPTS));
+        command.addAll(extraJvmOptions);
+        command.add("-cp");
+        command.add(config.classpath());
+        command.add(mainClass);
+        return command;
+    }
+}

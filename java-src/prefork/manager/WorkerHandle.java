@@ -1,0 +1,57 @@
+package prefork.manager;
+
+import java.time.Instant;
+import prefork.ExitCause;
+import prefork.internal.WorkerFds;
+
+/** The supervisor's own record of one worker process. Owned by the supervisor thread only. */
+final class WorkerHandle {
+    final int slot;
+    final long pid;
+    final long generation;
+    final long maxRequests;
+    final Instant startedAt = Instant.now();
+    final long startedNanos = System.nanoTime();
+    boolean ready;
+    boolean stopRequested;
+    long stopRequestedNanos;
+    /** Why the manager killed it, or null while it has not. */
+    ExitCause killCause;
+
+    WorkerHandle(int slot, long pid, long generation, long maxRequests) {
+        this.slot = slot;
+        this.pid = pid;
+        this.generation = generation;
+        this.maxRequests = maxRequests;
+    }
+
+    boolean killed() {
+        return killCause != null;
+    }
+
+    /** Why it exited, from what the supervisor knew and its raw wait status (-1: unknown). */
+    ExitCause exitCause(int status, long requests) {
+        if (killCause != null) {
+            return killCause;
+        }
+        if (status == -1 || WaitStatus.signal(status) != 0) {
+            return ExitCause.CRASHED;
+        }
+        int code = WaitStatus.exitCode(status);
+        if (code == WorkerFds.EXIT_BOOT_FAILED && !ready) {
+            return ExitCause.BOOT_FAILED;
+        }
+        if (code != 0) {
+            return ExitCause.CRASHED;
+        }
+        if (maxRequests > 0 && requests >= maxRequests) {
+            return ExitCause.RECYCLED;
+        }
+        return stopRequested ? ExitCause.STOPPED : ExitCause.EXITED;
+    }
+
+    @Override
+    public String toString() {
+        return "worker slot=" + slot + " pid=" + pid + " gen=" + generation;
+    }
+}

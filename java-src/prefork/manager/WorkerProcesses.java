@@ -1,0 +1,38 @@
+package prefork.manager;
+
+import java.io.IOException;
+import java.util.OptionalInt;
+import prefork.internal.ControlProtocol;
+
+/**
+ * How the supervisor starts, signals and reaps worker processes. The real implementation is
+ * {@link SpawnedWorkers}; supervisor unit tests use a fake.
+ */
+public interface WorkerProcesses extends AutoCloseable {
+    /** Starts a worker that will own {@code slot} and recycle itself after {@code maxRequests} (0 = never); returns its pid. */
+    long spawn(int slot, long maxRequests) throws IOException;
+
+    /**
+     * Writes a message into the worker's control pipe; returns false if the worker is gone or its pipe stayed
+     * full for two seconds (the pipe is then closed, so the worker exits).
+     */
+    boolean send(long pid, ControlProtocol.Message message);
+
+    /** Asks the worker to finish its current request and exit. */
+    default void requestStop(long pid) {
+        send(pid, new ControlProtocol.Stop());
+    }
+
+    /** Kills the worker at once (SIGKILL). */
+    void kill(long pid);
+
+    /**
+     * Reaps the worker if it has exited, without blocking; returns its raw wait status, or empty while it runs.
+     * A status of -1 means the process is gone but its status is unknown.
+     */
+    OptionalInt pollExit(long pid);
+
+    /** Releases what the launcher holds (not the workers). */
+    @Override
+    void close();
+}

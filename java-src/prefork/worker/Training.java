@@ -1,0 +1,55 @@
+package prefork.worker;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import prefork.BaseChild;
+import prefork.Protocol;
+import prefork.internal.ChildAccess;
+import prefork.internal.Scoreboard;
+
+/**
+ * The entry point of the JVM that makes the class data archive (run by the manager's ClassDataArchive with
+ * {@code -XX:ArchiveClassesAtExit}). It loads the child and what it needs at boot, without initialize, and
+ * runs the scoreboard, a control thread and a loopback connection through the classes a worker uses; then it
+ * exits normally, and the JVM writes the archive. Arguments as {@link WorkerLaunch#argv}, without a listener.
+ */
+public final class Training {
+    private Training() {}
+
+    public static void main(String[] args) throws Exception {
+        WorkerLaunch launch = WorkerLaunch.parse(args).launch();
+        BaseChild child = (BaseChild) Class.forName(launch.childClass()).getConstructor().newInstance();
+        ChildAccess access = ChildAccess.get();
+        access.bootstrap(child, Protocol.TCP, launch.childProperties());
+        access.prepareForArchive(child);
+        Path file = Files.createTempFile("prefork-training", ".scoreboard");
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            Files.write(file, new byte[Scoreboard.SLOT_BYTES]);
+            Scoreboard scoreboard = Scoreboard.map(file, Scoreboard.SLOT_BYTES);
+            scoreboard.claim(0, ProcessHandle.current().pid());
+            scoreboard.setState(0, Scoreboard.IDLE);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Thread thread = new Thread(new WorkerControl()::requestLock, "prefork-training");
+            thread.start();
+            thread.join();
+            try (SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                    SocketChannel connection = server.accept()) {
+                scoreboard.markBusy(0, ((InetSocketAddress) connection.getRemoteAddress()).getPort());
+                Channels.newOutputStream(client).write('\n');
+                new BufferedReader(new InputStreamReader(Channels.newInputStream(connection), StandardCharsets.UTF_8)).readLine();
+                scoreboard.markIdle(0, 1);
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        System.exit(0);
+    }
+}

@@ -1,0 +1,214 @@
+package prefork.worker;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import prefork.BaseChild;
+import prefork.ListenerSpec;
+import prefork.Protocol;
+import prefork.internal.ChildAccess;
+import prefork.internal.Scoreboard;
+import prefork.internal.WorkerFds;
+
+/**
+ * The entry point of a worker JVM. The manager starts it with the listening socket on fd 0, its output pipe on
+ * 1 and 2, its control pipe on fd 3 ({@link WorkerControl}), the scoreboard on fd 4 and the reply pipe on fd 5
+ * ({@link WorkerFds}), and the arguments {@link WorkerLaunch} writes. Exit status 0 after a normal stop,
+ * {@link WorkerFds#EXIT_BOOT_FAILED} when it cannot boot.
+ */
+public final class Worker {
+    private final int slot;
+    private final long maxRequests;
+    private final Scoreboard scoreboard;
+    private final BaseChild child;
+    private final ChildAccess access = ChildAccess.get();
+    private final Channel listener;
+    private final ReentrantLock requestLock;
+    private volatile boolean stopping;
+
+    private Worker(WorkerLaunch.Instance launch, Scoreboard scoreboard, BaseChild child, Channel listener,
+            ReentrantLock requestLock) {
+        this.slot = launch.slot();
+        this.maxRequests = launch.maxRequests();
+        this.scoreboard = scoreboard;
+        this.child = child;
+        this.listener = listener;
+        this.requestLock = requestLock;
+    }
+
+    public static void main(String[] args) throws Exception {
+        WorkerLaunch.Instance launch = WorkerLaunch.parse(args);
+        Scoreboard scoreboard;
+        try {
+            scoreboard = Scoreboard.map(Path.of(WorkerFds.path(WorkerFds.SCOREBOARD)));
+        } catch (IOException | RuntimeException e) {
+            log("cannot map the scoreboard: " + e);
+            System.exit(WorkerFds.EXIT_BOOT_FAILED);
+            return;
+        }
+        scoreboard.claim(launch.slot(), ProcessHandle.current().pid());
+        WorkerControl control = new WorkerControl();
+        control.watch();
+        Worker worker;
+        try {
+            worker = boot(launch, scoreboard, control);
+        } catch (Throwable e) {
+            String message = "cannot boot " + launch.launch().childClass() + ": " + describe(e);
+            log(message + "\n" + stackTrace(e));
+            scoreboard.setMessage(launch.slot(), message);
+            scoreboard.setState(launch.slot(), Scoreboard.BOOT_FAILED);
+            System.exit(WorkerFds.EXIT_BOOT_FAILED);
+            return;
+        }
+        control.booted(worker, worker.child);
+        worker.run();
+    }
+
+    private static Worker boot(WorkerLaunch.Instance instance, Scoreboard scoreboard, WorkerControl control)
+            throws Exception {
+        WorkerLaunch launch = instance.launch();
+        ListenerSpec spec = launch.listener();
+        BaseChild child = (BaseChild) Class.forName(launch.childClass()).getConstructor().newInstance();
+        ChildAccess access = ChildAccess.get();
+        access.bootstrap(child, spec.protocol(), launch.childProperties());
+        Channel listener = launch.reusePortBacklog() > 0
+                ? bindOwnSocket(child, spec, launch.reusePortBacklog())
+                : System.inheritedChannel();
+        boolean fits = spec.protocol() == Protocol.UDP ? listener instanceof DatagramChannel
+                : listener instanceof ServerSocketChannel;
+        if (!fits) {
+            throw new IOException("fd 0 is not a " + spec.protocol() + " socket but " + listener);
+        }
+        access.initialize(child);
+        return new Worker(instance, scoreboard, child, listener, control.requestLock());
+    }
+
+    /** Reuse-port mode: the worker binds and listens on a SO_REUSEPORT socket of its own, between the bind hooks. */
+    private static ServerSocketChannel bindOwnSocket(BaseChild child, ListenerSpec spec, int backlog) throws Exception {
+        ChildAccess.get().preBind(child);
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        server.bind(new InetSocketAddress(spec.host(), spec.port()), backlog);
+        ChildAccess.get().postBind(child);
+        return server;
+    }
+
+    private void run() {
+        scoreboard.setState(slot, Scoreboard.IDLE);
+        String error = null;
+        try {
+            if (listener instanceof DatagramChannel datagrams) {
+                serveDatagrams(datagrams);
+            } else {
+                serveConnections((ServerSocketChannel) listener);
+            }
+        } catch (IOException e) {
+            if (!stopping) {
+                error = describe(e);
+                log("worker stops: " + error);
+            }
+        }
+        scoreboard.setState(slot, Scoreboard.STOPPING);
+        try {
+            access.shutdown(child, error);
+        } catch (RuntimeException e) {
+            log("shutdown hook failed:\n" + stackTrace(e));
+        }
+        System.exit(0);
+    }
+
+    private void serveConnections(ServerSocketChannel server) throws IOException {
+        while (!done()) {
+            SocketChannel connection = server.accept();
+            InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
+            scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
+            requestLock.lock();
+            try {
+                report(access.serve(child, connection, remote));
+                scoreboard.markIdle(slot, child.requestsHandled());
+            } finally {
+                requestLock.unlock();
+            }
+        }
+    }
+
+    private void serveDatagrams(DatagramChannel socket) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(65536);
+        while (!done()) {
+            buffer.clear();
+            InetSocketAddress sender = (InetSocketAddress) socket.receive(buffer);
+            buffer.flip();
+            byte[] payload = new byte[buffer.remaining()];
+            buffer.get(payload);
+            scoreboard.markBusy(slot, sender.getPort());
+            requestLock.lock();
+            try {
+                report(access.serve(child, socket, payload, sender));
+                scoreboard.markIdle(slot, child.requestsHandled());
+            } finally {
+                requestLock.unlock();
+            }
+        }
+    }
+
+    private boolean done() {
+        return stopping || (maxRequests > 0 && child.requestsHandled() >= maxRequests);
+    }
+
+    private void report(Throwable failure) {
+        if (failure != null) {
+            log("request failed, connection closed:\n" + stackTrace(failure));
+        }
+    }
+
+    /**
+     * Stops accepting now and exits after the current request, if any. A busy UDP worker keeps its socket
+     * until the request is done (respTo needs it). Closing the inherited socket sends fds 0-2 to /dev/null
+     * (the JDK does that), so the worker's last output may not reach the manager's log.
+     */
+    void stop() {
+        stopping = true;
+        access.markClosed(child);
+        boolean idle = scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING);
+        if (idle || !(listener instanceof DatagramChannel)) {
+            try {
+                System.err.flush();
+                listener.close();
+            } catch (IOException e) {
+                Runtime.getRuntime().halt(0);
+            }
+        }
+    }
+
+    static void log(String message) {
+        String prefix = "[worker " + ProcessHandle.current().pid() + "] ";
+        System.err.println(prefix + message.replace("\n", "\n" + prefix));
+        System.err.flush();
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while ((root instanceof InvocationTargetException || root instanceof ExceptionInInitializerError)
+                && root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.toString();
+    }
+
+    private static String stackTrace(Throwable e) {
+        StringWriter text = new StringWriter();
+        e.printStackTrace(new PrintWriter(text));
+        return text.toString().stripTrailing();
+    }
+}

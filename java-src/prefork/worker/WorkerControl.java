@@ -1,0 +1,129 @@
+package prefork.worker;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import prefork.BaseChild;
+import prefork.EvalResult;
+import prefork.internal.ChildAccess;
+import prefork.internal.ControlProtocol;
+import prefork.internal.ControlProtocol.Eval;
+import prefork.internal.ControlProtocol.Message;
+import prefork.internal.ControlProtocol.Reply;
+import prefork.internal.ControlProtocol.Serve;
+import prefork.internal.ControlProtocol.Stop;
+import prefork.internal.Failures;
+import prefork.internal.WorkerFds;
+
+/**
+ * The worker's side of the control pipe ({@link ControlProtocol}). A daemon thread reads it from the start:
+ * EOF means the manager is gone and the worker halts at once; {@code stop} asks for a graceful exit; evals
+ * and {@code serve} are queued. Once the child has booted, the recorded code changes the manager sent first
+ * are applied in order, up to {@code serve}; then a second thread applies later evals, holding the request
+ * lock, so code changes land between connections, never during one, and answers each on the reply pipe.
+ */
+final class WorkerControl {
+    /** How long a booted worker waits for the manager's {@code serve}, which it sends right after the spawn. */
+    private static final long SERVE_WAIT_SECONDS = 120;
+    private final BlockingQueue<Message> pending = new LinkedBlockingQueue<>();
+    private final ReentrantLock requestLock = new ReentrantLock();
+    private volatile Worker worker;
+    private volatile boolean stopRequested;
+    private long lastApplied;
+
+    /** Starts the thread that watches the control pipe. */
+    void watch() {
+        Thread thread = new Thread(this::readControlPipe, "prefork-control");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The lock a worker holds while it handles a request. */
+    ReentrantLock requestLock() {
+        return requestLock;
+    }
+
+    /**
+     * The child has booted: applies the recorded code changes (sent before {@code serve}), then starts applying
+     * later evals. A stop that arrived meanwhile takes effect now.
+     */
+    void booted(Worker booted, BaseChild child) throws InterruptedException {
+        for (Message message = pending.poll(SERVE_WAIT_SECONDS, TimeUnit.SECONDS); !(message instanceof Serve);
+                message = pending.poll(SERVE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (message == null) {
+                Worker.log("the manager sent no serve within " + SERVE_WAIT_SECONDS + " s; serving anyway");
+                break;
+            }
+            Reply reply = evaluate(child, (Eval) message);
+            if (reply.status() != EvalResult.Status.OK) {
+                Worker.log("replaying code change " + reply.id() + " failed: " + reply.text());
+            }
+        }
+        worker = booted;
+        if (stopRequested) {
+            booted.stop();
+        }
+        Thread applier = new Thread(() -> applyQueued(child), "prefork-eval");
+        applier.setDaemon(true);
+        applier.start();
+    }
+
+    private void readControlPipe() {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+                new FileInputStream(WorkerFds.path(WorkerFds.CONTROL))))) {
+            for (Message message = ControlProtocol.read(in); message != null; message = ControlProtocol.read(in)) {
+                if (message instanceof Stop) {
+                    stopRequested = true;
+                    Worker current = worker;
+                    if (current != null) {
+                        current.stop();
+                    }
+                } else {
+                    pending.add(message);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // without its control pipe the worker cannot be managed: treat it like the manager's death
+        }
+        Runtime.getRuntime().halt(0);
+    }
+
+    private void applyQueued(BaseChild child) {
+        try (OutputStream replies = new FileOutputStream(WorkerFds.path(WorkerFds.REPLIES))) {
+            while (true) {
+                if (pending.take() instanceof Eval eval) {
+                    Reply reply = eval.id() <= lastApplied
+                            ? new Reply(eval.id(), ProcessHandle.current().pid(), EvalResult.Status.OK, "(already applied)")
+                            : evaluate(child, eval);
+                    replies.write(reply.encode());
+                    replies.flush();
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            Worker.log("cannot apply code changes any more: " + e);
+        }
+    }
+
+    private Reply evaluate(BaseChild child, Eval eval) {
+        long pid = ProcessHandle.current().pid();
+        requestLock.lock();
+        try {
+            Object value = ChildAccess.get().evaluate(child, eval.ns(), eval.code());
+            return new Reply(eval.id(), pid, EvalResult.Status.OK, String.valueOf(value));
+        } catch (Throwable e) {
+            Throwable root = Failures.root(Failures.survive(e));
+            String cause = root == e ? e.toString() : e + "; caused by " + root;
+            return new Reply(eval.id(), pid, EvalResult.Status.ERROR, cause);
+        } finally {
+            lastApplied = Math.max(lastApplied, eval.id());
+            requestLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package prefork.worker;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import prefork.ListenerSpec;
+
+/**
+ * The worker JVM's command-line arguments, both ends: the manager writes them with {@link #argv} (after the
+ * java flags and {@link Worker}'s class name), {@link Worker#main} reads them back with {@link #parse}. Named
+ * arguments, so {@code ps} tells what each worker is:
+ * {@code --child C --slot N --max-requests N --listener SPEC [--reuse-port-backlog N] [--property NAME=VALUE]...}.
+ *
+ * @param childClass the BaseChild subclass to run
+ * @param listener the listener it serves (null in the class data training run)
+ * @param reusePortBacklog 0: accept on the inherited fd 0; else bind its own SO_REUSEPORT socket with this backlog
+ * @param childProperties what the child reads with {@code property(name)}
+ */
+public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePortBacklog,
+        Map<String, String> childProperties) {
+    /** One worker's launch: the pool's, plus its slot and its own max requests (jitter included; 0 = never). */
+    public record Instance(WorkerLaunch launch, int slot, long maxRequests) {}
+
+    public WorkerLaunch {
+        childProperties = Map.copyOf(childProperties);
+    }
+
+    /** The arguments of the worker that will own {@code slot}. */
+    public List<String> argv(int slot, long maxRequests) {
+        List<String> argv = new ArrayList<>(List.of("--child", childClass, "--slot", Integer.toString(slot),
+                "--max-requests", Long.toString(maxRequests)));
+        if (listener != null) {
+            argv.addAll(List.of("--listener", listener.toString()));
+        }
+        if (reusePortBacklog > 0) {
+            argv.addAll(List.of("--reuse-port-backlog", Integer.toString(reusePortBacklog)));
+        }
+        childProperties.forEach((name, value) -> argv.addAll(List.of("--property", name + "=" + value)));
+        return argv;
+    }
+
+    /** Reads what {@link #argv} wrote; throws IllegalArgumentException for anything else. */
+    public static Instance parse(String[] args) {
+        String child = null;
+        ListenerSpec listener = null;
+        int slot = 0, backlog = 0;
+        long maxRequests = 0;
+        Map<String, String> properties = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String value = args[i + 1];
+            switch (args[i]) {
+                case "--child" -> child = value;
+                case "--slot" -> slot = Integer.parseInt(value);
+                case "--max-requests" -> maxRequests = Long.parseLong(value);
+                case "--listener" -> listener = ListenerSpec.parse(value);
+                case "--reuse-port-backlog" -> backlog = Integer.parseInt(value);
+                case "--property" -> {
+                    int eq = value.indexOf('=');
+                    properties.put(value.substring(0, eq), value.substring(eq + 1));
+                }
+                default -> throw new IllegalArgumentException("unknown worker argument " + args[i]);
+            }
+        }
+        if (child == null || args.length % 2 != 0) {
+            throw new IllegalArgumentException("worker arguments must be --name value pairs with --child");
+        }
+        return new Instance(new WorkerLaunch(child, listener, backlog, properties), slot, maxRequests);
+    }
+}

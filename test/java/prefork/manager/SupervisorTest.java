@@ -1,0 +1,143 @@
+package prefork.manager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import prefork.Await;
+import prefork.CapturingLog;
+import prefork.PoolBounds;
+import prefork.PreforkServer;
+import prefork.WorkerInfo;
+import prefork.WorkerState;
+import prefork.examples.EchoChild;
+import prefork.internal.Scoreboard;
+
+/** The supervisor loop with a fake launcher: the model's three known bugs, and the crash-loop guard. */
+@Timeout(60)
+class SupervisorTest {
+    private final CapturingLog log = new CapturingLog();
+    private Path file;
+    private FakeWorkers workers;
+    private Supervisor supervisor;
+
+    private void start(PoolBounds bounds) throws IOException {
+        start(bounds, Duration.ofSeconds(60));
+    }
+
+    private void start(PoolBounds bounds, Duration startTimeout) throws IOException {
+        file = Files.createTempFile("prefork-scoreboard-test", ".shm");
+        Files.write(file, new byte[(int) Scoreboard.SIZE]);
+        Scoreboard scoreboard = Scoreboard.map(file);
+        workers = new FakeWorkers(scoreboard);
+        ServerConfig config = PreforkServer.builder(EchoChild.class).log(log).minServers(bounds.minServers())
+                .maxServers(bounds.maxServers()).minSpareServers(bounds.minSpareServers())
+                .maxSpareServers(bounds.maxSpareServers()).startTimeout(startTimeout).validate();
+        supervisor = new Supervisor(config, "tcp://127.0.0.1:0", scoreboard, workers, new CodeBroadcast(), () -> {}, () -> {});
+        Thread thread = new Thread(supervisor, "supervisor-under-test");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        supervisor.submit(() -> supervisor.beginShutdown(Duration.ZERO));
+        supervisor.terminated.get(10, TimeUnit.SECONDS);
+        Files.deleteIfExists(file);
+    }
+
+    private List<WorkerInfo> snapshot() {
+        CompletableFuture<List<WorkerInfo>> answer = new CompletableFuture<>();
+        supervisor.submit(() -> answer.complete(supervisor.workers()));
+        return answer.join();
+    }
+
+    private long count(WorkerState state) {
+        return snapshot().stream().filter(w -> w.state() == state).count();
+    }
+
+    @Test
+    void growsWhenEveryWorkerIsBusyUpToMaxServersAndNoFurther() throws Exception {
+        start(new PoolBounds(2, 6, 1, 3));
+        Await.until(Duration.ofSeconds(5), "minServers ready", () -> count(WorkerState.IDLE) == 2);
+        AtomicInteger largest = new AtomicInteger();
+        Await.until(Duration.ofSeconds(10), "all 6 busy", () -> {
+            workers.occupy(10);
+            largest.accumulateAndGet(snapshot().size(), Math::max);
+            return count(WorkerState.BUSY) == 6;
+        });
+        for (int i = 0; i < 20; i++) {
+            largest.accumulateAndGet(snapshot().size(), Math::max);
+        }
+        assertEquals(6, largest.get(), "grew to maxServers, never beyond");
+        assertTrue(supervisor.ready.isDone());
+    }
+
+    @Test
+    void shrinksBackGentlyWithoutCrashingWhenTheLoadGoes() throws Exception {
+        start(new PoolBounds(2, 6, 1, 2));
+        Await.until(Duration.ofSeconds(10), "grown to 6", () -> {
+            workers.occupy(10);
+            return snapshot().size() == 6 && count(WorkerState.BUSY) == 6;
+        });
+        workers.releaseAll();
+        long released = System.nanoTime();
+        Await.until(Duration.ofSeconds(10), "idle surplus retired", () -> snapshot().size() == 2);
+        assertTrue(System.nanoTime() - released >= Duration.ofSeconds(3).toNanos(),
+                "one retirement per second, not all at once");
+        assertEquals(4, log.lines.stream().filter(l -> l.contains("retired (surplus idle worker)")).count());
+    }
+
+    @Test
+    void aDeadWorkerIsReplacedAndTheSupervisorCarriesOn() throws Exception {
+        start(new PoolBounds(3, 5, 0, 5));
+        Await.until(Duration.ofSeconds(5), "3 ready", () -> count(WorkerState.IDLE) == 3);
+        long victim = snapshot().get(1).pid();
+        workers.kill(victim);
+        Await.until(Duration.ofSeconds(5), "replaced", () -> snapshot().size() == 3
+                && snapshot().stream().noneMatch(w -> w.pid() == victim));
+        assertTrue(log.contains("pid=" + victim + " gen=1 exited (crashed): killed by signal 9 (SIGKILL)"));
+    }
+
+    @Test
+    void aWorkerStuckInBootIsKilledAfterStartTimeoutAndCountsAsABootFailure() throws Exception {
+        start(new PoolBounds(1, 1, 0, 1), Duration.ofMillis(500));
+        Await.until(Duration.ofSeconds(5), "1 ready", () -> count(WorkerState.IDLE) == 1);
+        workers.bootHangs = true;
+        workers.kill(snapshot().get(0).pid());
+        Await.until(Duration.ofSeconds(10), "the stuck replacement is killed", () -> log.contains("exited (boot-timed-out)"));
+        assertTrue(log.contains("(startTimeout): killed"));
+        Await.until(Duration.ofSeconds(10), "backoff", () -> log.contains("backoff: 1 consecutive boot failures"));
+        workers.bootHangs = false;
+        Await.until(Duration.ofSeconds(30), "recovered", () -> count(WorkerState.IDLE) == 1);
+    }
+
+    @Test
+    void bootFailuresAfterAWorkerWasReadyBackOffInsteadOfRespawningInALoop() throws Exception {
+        start(new PoolBounds(2, 2, 0, 2));
+        Await.until(Duration.ofSeconds(5), "2 ready", () -> count(WorkerState.IDLE) == 2);
+        workers.bootFails = true;
+        int before = workers.spawns.get();
+        snapshot().forEach(w -> workers.kill(w.pid()));
+        long started = System.nanoTime();
+        Await.until(Duration.ofSeconds(10), "three backoffs", () -> log.lines.stream()
+                .filter(l -> l.startsWith("backoff:")).count() >= 3);
+        long spawned = workers.spawns.get() - before;
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(spawned <= 6, spawned + " spawns in " + elapsedMillis + " ms");
+        assertTrue(log.contains("next spawn in 750 ms"), "x1.5 per consecutive failure");
+        workers.bootFails = false;
+        Await.until(Duration.ofSeconds(30), "recovered", () -> count(WorkerState.IDLE) == 2);
+        assertTrue(log.contains("backoff: cleared"));
+    }
+}
