@@ -69,18 +69,18 @@
               clients (doall (for [_ (range 3)]
                                (future
                                  (loop [i 0]
-                                   (when (and (< i 5000) (not (realized? stop)))
+                                   (when (and (< i 200000) (not (realized? stop)))
                                      (try (reply (ps/server-port server)) (swap! served inc)
                                           (catch Exception _ (swap! failures inc)))
                                      (recur (inc i)))))))]
-          (await-until 10 #(> @served 20))
+          (is (await-until 10 #(> @served 20)) "load flows before the reload")
           (eval-value session "(prefork.repl/reload!)")
           (is (await-until 60 #(let [now (pids server)]
                                  (and (empty? (filter old now))
                                       (= 4 (count now))
                                       (every? #{:idle :busy} (map :state (ps/workers server)))))))
           (let [at-reload @served]
-            (await-until 10 #(> @served (+ at-reload 20))))
+            (is (await-until 10 #(> @served (+ at-reload 20))) "load flows after the reload"))
           (deliver stop true)
           (run! deref clients)
           (is (= 0 @failures) (str "failed connections during reload, of " @served))

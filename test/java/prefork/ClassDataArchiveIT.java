@@ -45,7 +45,7 @@ class ClassDataArchiveIT {
         String listening = new BufferedReader(new InputStreamReader(manager.getInputStream(), StandardCharsets.UTF_8))
                 .readLine();
         assertTrue(listening != null && listening.startsWith("prefork: listening on tcp"), "" + listening);
-        Await.until(Duration.ofSeconds(60), "the archive is created", () -> read(log).contains("class data archive created"));
+        Await.until(Duration.ofSeconds(60), "the archive is created", () -> TestServers.readOrEmpty(log).contains("class data archive created"));
         try (var files = Files.list(cache.resolve("prefork"))) {
             List<Path> archives = files.toList();
             assertEquals(1, archives.size(), archives.toString());
@@ -54,8 +54,8 @@ class ClassDataArchiveIT {
         long first = onlyWorker();
         assertTrue(!cmdline(first).contains("SharedArchiveFile"), "the first worker started before the archive");
         ProcessHandle.of(first).orElseThrow().destroyForcibly();
-        Await.until(Duration.ofSeconds(30), "a replacement is ready", () -> read(log).contains("gen=1 ready in")
-                && read(log).lines().filter(line -> line.contains(" ready in ")).count() == 2);
+        Await.until(Duration.ofSeconds(30), "a replacement is ready", () -> TestServers.readOrEmpty(log).contains("gen=1 ready in")
+                && TestServers.readOrEmpty(log).lines().filter(line -> line.contains(" ready in ")).count() == 2);
         assertTrue(cmdline(onlyWorker()).contains("-XX:SharedArchiveFile=" + cache.resolve("prefork")),
                 "the replacement maps the archive");
         manager.destroy();
@@ -79,11 +79,4 @@ class ClassDataArchiveIT {
         return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
     }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (java.io.IOException e) {
-            return "";
-        }
-    }
 }

@@ -15,7 +15,7 @@ public final class Clients {
 
     private Clients() {}
 
-    static Socket connect(int port) throws IOException {
+    public static Socket connect(int port) throws IOException {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
         socket.setSoTimeout(TIMEOUT_MILLIS);
@@ -23,21 +23,21 @@ public final class Clients {
     }
 
     /** Connects, sends {@code line}, returns the first line of the reply (null at EOF), closes. */
-    static String exchange(int port, String line) throws IOException {
+    public static String exchange(int port, String line) throws IOException {
         try (Socket socket = connect(port)) {
             return send(socket, line);
         }
     }
 
     /** Sends a line on an open connection and reads one line back (null at EOF). */
-    static String send(Socket socket, String line) throws IOException {
+    public static String send(Socket socket, String line) throws IOException {
         OutputStream out = socket.getOutputStream();
         out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
         return readLine(socket);
     }
 
-    static String readLine(Socket socket) throws IOException {
+    public static String readLine(Socket socket) throws IOException {
         StringBuilder text = new StringBuilder();
         var in = socket.getInputStream();
         int c = in.read();
@@ -51,12 +51,12 @@ public final class Clients {
     }
 
     /** The pid a PidChild (or FlakyChild) answers with. */
-    static long pidFrom(int port) throws IOException {
+    public static long pidFrom(int port) throws IOException {
         return Long.parseLong(exchange(port, "pid").trim());
     }
 
     /** Closes all, ignoring errors. */
-    static void closeAll(List<Socket> sockets) {
+    public static void closeAll(List<Socket> sockets) {
         for (Socket socket : sockets) {
             try {
                 socket.close();
@@ -67,7 +67,7 @@ public final class Clients {
     }
 
     /** A reader, for tests that read several lines. */
-    static BufferedReader reader(Socket socket) throws IOException {
+    public static BufferedReader reader(Socket socket) throws IOException {
         return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
     }
 }

@@ -29,8 +29,7 @@ class LifecycleIT {
     }
 
     private ServerBuilder small(Class<? extends BaseChild> child) {
-        return PreforkServer.builder(child).port(0).log(log).minServers(1).maxServers(2)
-                .minSpareServers(0).maxSpareServers(1);
+        return TestServers.pool(child, log, 1, 2, 1);
     }
 
     @Test
@@ -62,7 +61,8 @@ class LifecycleIT {
 
     @Test
     void shutdownLetsAConnectionInFlightComplete() throws Exception {
-        PreforkServer server = small(EchoChild.class).start();
+        RecordingHooks hooks = new RecordingHooks();
+        PreforkServer server = small(EchoChild.class).hooks(hooks).start();
         try (Socket socket = Clients.connect(server.port())) {
             assertEquals("before", Clients.send(socket, "before"));
             server.shutdown(Duration.ofSeconds(30));
@@ -77,7 +77,8 @@ class LifecycleIT {
             server.close();
         }
         assertThrows(IOException.class, () -> Clients.exchange(server.port(), "after"), "nothing listens any more");
-        assertTrue(log.contains("exited (stopped): exit status 0 after 1 requests"));
+        assertTrue(hooks.exits.stream().anyMatch(e -> e.cause() == ExitCause.STOPPED && e.status() == 0
+                && e.worker().requests() == 1), "the worker finished its connection, then stopped: " + hooks.exits);
     }
 
     private static boolean refused(int port) {

@@ -65,27 +65,21 @@ class PoolIT {
     @Test
     void growsToMaxServersWhenAllAreBusyAndShrinksBackWhenReleased() throws Exception {
         List<Socket> held = new ArrayList<>();
-        try (PreforkServer server = PreforkServer.builder(EchoChild.class).port(0).log(log)
+        RecordingHooks hooks = new RecordingHooks();
+        try (PreforkServer server = PreforkServer.builder(EchoChild.class).port(0).log(log).hooks(hooks)
                 .minServers(2).maxServers(5).minSpareServers(1).maxSpareServers(2).start()) {
-            AtomicInteger largest = new AtomicInteger();
             for (int i = 0; i < 7; i++) {
                 held.add(Clients.connect(server.port()));
             }
-            Await.until(Duration.ofSeconds(30), "5 workers are busy", () -> {
-                List<WorkerInfo> workers = server.workers();
-                largest.accumulateAndGet(workers.size(), Math::max);
-                return workers.stream().filter(w -> w.state() == WorkerState.BUSY).count() == 5;
-            });
-            for (int i = 0; i < 25; i++) {
-                largest.accumulateAndGet(server.workers().size(), Math::max);
-            }
-            assertEquals(5, largest.get(), "the pool grows to maxServers and no further");
+            Await.until(Duration.ofSeconds(30), "5 workers are busy", () -> server.workers().stream()
+                    .filter(w -> w.state() == WorkerState.BUSY).count() == 5);
+            assertEquals(5, server.stats().peakWorkers(), "the pool grows to maxServers and no further");
             Clients.closeAll(held);
             Await.until(Duration.ofSeconds(30), "the pool shrinks back to minServers", () -> {
                 List<WorkerInfo> workers = server.workers();
                 return workers.size() == 2 && workers.stream().allMatch(w -> w.state() == WorkerState.IDLE);
             });
-            assertTrue(log.contains("retired (surplus idle worker)"), "retirements are logged");
+            assertEquals(3, hooks.count(ExitCause.STOPPED), "the 3 surplus workers were retired and exited");
         } finally {
             Clients.closeAll(held);
         }
@@ -93,20 +87,24 @@ class PoolIT {
 
     @Test
     void maxRequestsRecyclesTheWorker() throws Exception {
-        try (PreforkServer server = PreforkServer.builder(PidChild.class).port(0).log(log)
+        RecordingHooks hooks = new RecordingHooks();
+        try (PreforkServer server = PreforkServer.builder(PidChild.class).port(0).log(log).hooks(hooks)
                 .minServers(1).maxServers(1).minSpareServers(0).maxSpareServers(1).maxRequests(3).start()) {
             long first = Clients.pidFrom(server.port());
             assertEquals(first, Clients.pidFrom(server.port()));
             assertEquals(first, Clients.pidFrom(server.port()));
             long next = Clients.pidFrom(server.port());
             assertNotEquals(first, next, "a new worker answers after 3 requests");
-            Await.until(Duration.ofSeconds(10), "the recycling is logged", () -> log.contains("exited (recycled)"));
+            RecordingHooks.Exit recycled = hooks.awaitExit(first, Duration.ofSeconds(10));
+            assertEquals(ExitCause.RECYCLED, recycled.cause());
+            assertEquals(3, recycled.worker().requests());
         }
     }
 
     @Test
     void aKilledWorkerIsReplacedAndOnlyItsInFlightConnectionFails() throws Exception {
-        try (PreforkServer server = PreforkServer.builder(EchoChild.class).port(0).log(log)
+        RecordingHooks hooks = new RecordingHooks();
+        try (PreforkServer server = PreforkServer.builder(EchoChild.class).port(0).log(log).hooks(hooks)
                 .minServers(3).maxServers(6).start()) {
             AtomicInteger failures = new AtomicInteger();
             AtomicInteger successes = new AtomicInteger();
@@ -146,8 +144,9 @@ class PoolIT {
                 assertTrue(load.awaitTermination(30, TimeUnit.SECONDS));
             }
             assertTrue(failures.get() <= 1, "failed connections: " + failures.get() + " of " + successes.get());
-            assertTrue(log.contains("pid=" + victim + " gen=1 exited (crashed): killed by signal 9 (SIGKILL)"),
-                    "the log names the killed worker and its signal");
+            RecordingHooks.Exit killed = hooks.awaitExit(victim, Duration.ofSeconds(5));
+            assertEquals(ExitCause.CRASHED, killed.cause());
+            assertEquals(9, killed.signal(), "the exit names the signal");
         }
     }
 

@@ -12,7 +12,7 @@ public final class Processes {
     }
 
     /** Waits (bounded) until this JVM has no live child process; fails naming the leftovers. */
-    static void assertNoChildren() {
+    public static void assertNoChildren() {
         try {
             Await.until(Duration.ofSeconds(10), "no child process is left", () -> children().stream().noneMatch(p -> alive(p.pid())));
         } catch (AssertionError e) {
@@ -24,7 +24,7 @@ public final class Processes {
     }
 
     /** Whether {@code pid} is running (a zombie counts as gone: it no longer runs anything). */
-    static boolean alive(long pid) {
+    public static boolean alive(long pid) {
         try {
             String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
             return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");

@@ -56,8 +56,7 @@ class ProtocolsIT {
     }
 
     private ServerBuilder small(Class<? extends BaseChild> child) {
-        return PreforkServer.builder(child).port(0).log(log).minServers(2).maxServers(4)
-                .minSpareServers(0).maxSpareServers(4);
+        return TestServers.pool(child, log, 2, 4, 4);
     }
 
     @Test

@@ -10,12 +10,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import prefork.Await;
 import prefork.CapturingLog;
+import prefork.ExitCause;
+import prefork.RecordingHooks;
+import prefork.ServerStats;
 import prefork.PoolBounds;
 import prefork.PreforkServer;
 import prefork.WorkerInfo;
@@ -27,6 +29,7 @@ import prefork.internal.Scoreboard;
 @Timeout(60)
 class SupervisorTest {
     private final CapturingLog log = new CapturingLog();
+    private final RecordingHooks hooks = new RecordingHooks();
     private Path file;
     private FakeWorkers workers;
     private Supervisor supervisor;
@@ -40,7 +43,7 @@ class SupervisorTest {
         Files.write(file, new byte[(int) Scoreboard.SIZE]);
         Scoreboard scoreboard = Scoreboard.map(file);
         workers = new FakeWorkers(scoreboard);
-        ServerConfig config = PreforkServer.builder(EchoChild.class).log(log).minServers(bounds.minServers())
+        ServerConfig config = PreforkServer.builder(EchoChild.class).log(log).hooks(hooks).minServers(bounds.minServers())
                 .maxServers(bounds.maxServers()).minSpareServers(bounds.minSpareServers())
                 .maxSpareServers(bounds.maxSpareServers()).startTimeout(startTimeout).validate();
         supervisor = new Supervisor(config, "tcp://127.0.0.1:0", scoreboard, workers, new CodeBroadcast(), () -> {}, () -> {});
@@ -70,16 +73,13 @@ class SupervisorTest {
     void growsWhenEveryWorkerIsBusyUpToMaxServersAndNoFurther() throws Exception {
         start(new PoolBounds(2, 6, 1, 3));
         Await.until(Duration.ofSeconds(5), "minServers ready", () -> count(WorkerState.IDLE) == 2);
-        AtomicInteger largest = new AtomicInteger();
         Await.until(Duration.ofSeconds(10), "all 6 busy", () -> {
             workers.occupy(10);
-            largest.accumulateAndGet(snapshot().size(), Math::max);
             return count(WorkerState.BUSY) == 6;
         });
-        for (int i = 0; i < 20; i++) {
-            largest.accumulateAndGet(snapshot().size(), Math::max);
-        }
-        assertEquals(6, largest.get(), "grew to maxServers, never beyond");
+        CompletableFuture<ServerStats> stats = new CompletableFuture<>();
+        supervisor.submit(() -> stats.complete(supervisor.stats()));
+        assertEquals(6, stats.join().peakWorkers(), "grew to maxServers, never beyond (the supervisor's high-water mark)");
         assertTrue(supervisor.ready.isDone());
     }
 
@@ -95,7 +95,7 @@ class SupervisorTest {
         Await.until(Duration.ofSeconds(10), "idle surplus retired", () -> snapshot().size() == 2);
         assertTrue(System.nanoTime() - released >= Duration.ofSeconds(3).toNanos(),
                 "one retirement per second, not all at once");
-        assertEquals(4, log.lines.stream().filter(l -> l.contains("retired (surplus idle worker)")).count());
+        assertEquals(4, hooks.count(ExitCause.STOPPED), "the 4 surplus workers were retired");
     }
 
     @Test
@@ -106,7 +106,9 @@ class SupervisorTest {
         workers.kill(victim);
         Await.until(Duration.ofSeconds(5), "replaced", () -> snapshot().size() == 3
                 && snapshot().stream().noneMatch(w -> w.pid() == victim));
-        assertTrue(log.contains("pid=" + victim + " gen=1 exited (crashed): killed by signal 9 (SIGKILL)"));
+        RecordingHooks.Exit exit = hooks.awaitExit(victim, Duration.ofSeconds(5));
+        assertEquals(ExitCause.CRASHED, exit.cause());
+        assertEquals(9, exit.signal());
     }
 
     @Test
@@ -115,7 +117,7 @@ class SupervisorTest {
         Await.until(Duration.ofSeconds(5), "1 ready", () -> count(WorkerState.IDLE) == 1);
         workers.bootHangs = true;
         workers.kill(snapshot().get(0).pid());
-        Await.until(Duration.ofSeconds(10), "the stuck replacement is killed", () -> log.contains("exited (boot-timed-out)"));
+        hooks.awaitCause(ExitCause.BOOT_TIMED_OUT, Duration.ofSeconds(10));
         assertTrue(log.contains("(startTimeout): killed"));
         Await.until(Duration.ofSeconds(10), "backoff", () -> log.contains("backoff: 1 consecutive boot failures"));
         workers.bootHangs = false;
