@@ -139,13 +139,9 @@ public final class Options {
     // ---- types
 
     private static Option.Type<Integer> integer(int low, int high) {
-        Function<Long, Integer> inRange = n -> {
-            if (n < low || n > high) {
-                throw new IllegalArgumentException("is out of range: it must be between " + low + " and " + high);
-            }
-            return n.intValue();
-        };
-        return new Option.Type<>("N", text -> inRange.apply(wholeNumber(text)), value -> inRange.apply(whole(value)));
+        Option.Type<Long> whole = longs(low, high);
+        return new Option.Type<>(whole.argument(), text -> whole.fromText().apply(text).intValue(),
+                value -> whole.fromValue().apply(value).intValue());
     }
 
     private static Option.Type<Long> longs(long low, long high) {
