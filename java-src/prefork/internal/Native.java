@@ -16,7 +16,20 @@ public final class Native {
     public static final int EINTR = 4, EAGAIN = 11;
     public static final int SIGKILL = 9;
 
+    /**
+     * jffi (under jnr-ffi) reads and writes native memory with sun.misc.Unsafe unless this property is true, and
+     * from JDK 24 on the first such call prints a deprecation warning on every start. Its JNI memory access is
+     * used instead, on every JDK (it only serves spawning, never a request); a value set by the user is kept.
+     */
+    static final String JFFI_UNSAFE_DISABLED = "jffi.unsafe.disabled";
+
     private static final class Holder {
+        static {
+            if (System.getProperty(JFFI_UNSAFE_DISABLED) == null) {
+                System.setProperty(JFFI_UNSAFE_DISABLED, "true");
+            }
+        }
+
         static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
         static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
     }

@@ -98,15 +98,17 @@ public final class NativeListener implements AutoCloseable {
 
     /**
      * Binds a TCP (listening, with {@code backlog}) or UDP socket on {@code bindIp:port}; port 0 picks a free
-     * port. With {@code reusePort} a TCP socket is bound with SO_REUSEPORT and does not listen. Returns the
-     * listener with its actual bound address; throws IOException naming the address on failure.
+     * port. With {@code reusePort} a TCP socket is bound with SO_REUSEPORT and does not listen. A UDP socket on
+     * an IPv4 address is an AF_INET6 socket bound to the IPv4-mapped address ({@code ::ffff:a.b.c.d}), unless
+     * the kernel has no IPv6 (see {@link #socketFor}). Returns the listener with its actual bound address (the
+     * address asked for); throws IOException naming the address on failure.
      */
     public static NativeListener bind(InetAddress bindIp, int port, boolean udp, int backlog, boolean reusePort)
             throws IOException {
         LibC c = Native.libc();
         boolean v6 = bindIp instanceof Inet6Address;
-        int fd = Native.check(c.socket(v6 ? Native.AF_INET6 : Native.AF_INET,
-                (udp ? Native.SOCK_DGRAM : Native.SOCK_STREAM) | Native.SOCK_CLOEXEC, 0), "socket");
+        int fd = socketFor(bindIp, udp);
+        boolean mapped = !v6 && family(fd) == Native.AF_INET6;
         String where = (v6 ? "[" + bindIp.getHostAddress() + "]" : bindIp.getHostAddress()) + ":" + port;
         try {
             if (!udp) {
@@ -116,10 +118,10 @@ public final class NativeListener implements AutoCloseable {
             if (reusePort) {
                 setInt(fd, Native.SOL_SOCKET, Native.SO_REUSEPORT, 1, "SO_REUSEPORT");
             }
-            if (v6 && bindIp.isAnyLocalAddress()) {
+            if (mapped || (v6 && bindIp.isAnyLocalAddress())) {
                 setInt(fd, Native.IPPROTO_IPV6, Native.IPV6_V6ONLY, 0, "IPV6_V6ONLY");
             }
-            byte[] sockaddr = encode(bindIp, port);
+            byte[] sockaddr = mapped ? encodeMapped((Inet4Address) bindIp, port) : encode(bindIp, port);
             if (c.bind(fd, sockaddr, sockaddr.length) < 0) {
                 throw Native.error("cannot bind " + (udp ? "udp " : "tcp ") + where, Native.errno());
             }
@@ -131,6 +133,32 @@ public final class NativeListener implements AutoCloseable {
             c.close(fd);
             throw e;
         }
+    }
+
+    /**
+     * The socket for {@code bindIp}: of its own family, except UDP on IPv4, which gets an AF_INET6 socket (to be
+     * bound to the IPv4-mapped address) when the kernel can make one. Why: from JDK 18 on, a worker's inherited
+     * DatagramChannel does not ask fd 0 its family; it assumes INET6 whenever IPv6 is available and then sends
+     * every reply to an IPv6 (or IPv4-mapped) address, which an AF_INET socket refuses (EAFNOSUPPORT). An
+     * AF_INET6 socket bound to ::ffff:a.b.c.d still serves IPv4 only (it conflicts with IPv4 binds of the
+     * port and receives no IPv6 datagrams) and works on every JDK; without IPv6 in the kernel the JDK assumes
+     * INET and a plain AF_INET socket is right.
+     */
+    static int socketFor(InetAddress bindIp, boolean udp) throws IOException {
+        LibC c = Native.libc();
+        int type = (udp ? Native.SOCK_DGRAM : Native.SOCK_STREAM) | Native.SOCK_CLOEXEC;
+        if (bindIp instanceof Inet6Address) {
+            return Native.check(c.socket(Native.AF_INET6, type, 0), "socket");
+        }
+        int fd = udp ? c.socket(Native.AF_INET6, type, 0) : -1;
+        return fd >= 0 ? fd : Native.check(c.socket(Native.AF_INET, type, 0), "socket");
+    }
+
+    /** The address family of socket {@code fd} (AF_INET or AF_INET6), as getsockname reports it. */
+    private static int family(int fd) throws IOException {
+        byte[] sockaddr = new byte[128];
+        Native.check(Native.libc().getsockname(fd, sockaddr, new int[] {sockaddr.length}), "getsockname");
+        return (sockaddr[0] & 0xff) | ((sockaddr[1] & 0xff) << 8);
     }
 
     /** The native fd; valid until {@link #close()}. */
@@ -170,6 +198,19 @@ public final class NativeListener implements AutoCloseable {
         byte[] sockaddr = new byte[128];
         Native.check(Native.libc().getsockname(fd, sockaddr, new int[] {sockaddr.length}), "getsockname");
         return ((sockaddr[2] & 0xff) << 8) | (sockaddr[3] & 0xff);
+    }
+
+    /** struct sockaddr_in6 for the IPv4-mapped form of {@code ip}, ::ffff:a.b.c.d (::ffff:0.0.0.0 for 0.0.0.0). */
+    static byte[] encodeMapped(Inet4Address ip, int port) {
+        byte[] sockaddr = new byte[28];
+        sockaddr[0] = (byte) Native.AF_INET6;
+        sockaddr[1] = (byte) (Native.AF_INET6 >> 8);
+        sockaddr[2] = (byte) (port >> 8);
+        sockaddr[3] = (byte) port;
+        sockaddr[18] = (byte) 0xff; // sin6_addr is bytes 8..23: 10 zero bytes, 0xffff, then the IPv4 address
+        sockaddr[19] = (byte) 0xff;
+        System.arraycopy(ip.getAddress(), 0, sockaddr, 20, 4);
+        return sockaddr;
     }
 
     /** struct sockaddr_in or sockaddr_in6 for Linux: family in host order (little endian), port in network order. */

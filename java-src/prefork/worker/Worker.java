@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
@@ -93,10 +95,15 @@ public final class Worker {
         return new Worker(instance, scoreboard, child, listener, control.requestLock());
     }
 
-    /** Reuse-port mode: the worker binds and listens on a SO_REUSEPORT socket of its own, between the bind hooks. */
+    /**
+     * Reuse-port mode: the worker binds and listens on a SO_REUSEPORT socket of its own, between the bind hooks.
+     * The socket has the family of the address (JDK 18 and later open INET6 sockets by default, even for an IPv4
+     * address, and those do not share a port with the manager's IPv4 socket the way the model's do).
+     */
     private static ServerSocketChannel bindOwnSocket(BaseChild child, ListenerSpec spec, int backlog) throws Exception {
         ChildAccess.get().preBind(child);
-        ServerSocketChannel server = ServerSocketChannel.open();
+        ServerSocketChannel server = ServerSocketChannel.open(spec.host() instanceof Inet4Address
+                ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
         server.bind(new InetSocketAddress(spec.host(), spec.port()), backlog);

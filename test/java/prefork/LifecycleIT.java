@@ -82,7 +82,8 @@ class LifecycleIT {
     }
 
     private static boolean refused(int port) {
-        try (Socket probe = Clients.connect(port)) {
+        try {
+            Clients.connect(port).close();
             return false;
         } catch (IOException e) {
             return true;

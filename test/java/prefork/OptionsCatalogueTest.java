@@ -146,8 +146,8 @@ class OptionsCatalogueTest {
             System.setOut(original);
         }
         Clojure.var("clojure.core", "require").invoke(Clojure.read("prefork.server"));
-        String doc = (String) ((clojure.lang.IPersistentMap) ((clojure.lang.IMeta) Clojure.var("prefork.server",
-                "start-server")).meta()).valAt(Clojure.read(":doc"));
+        String doc = (String) ((clojure.lang.IMeta) Clojure.var("prefork.server", "start-server")).meta()
+                .valAt(Clojure.read(":doc"));
         String readme = Files.readString(Path.of("README.md"));
         for (Option<?> option : Options.all()) {
             assertTrue(help.toString(StandardCharsets.UTF_8).contains(option.flag() + " " + option.argument()),
