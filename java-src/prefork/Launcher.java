@@ -11,7 +11,7 @@ import prefork.clojure.ClojureChild;
 /**
  * The command line: {@code java -jar prefork.jar --handler <class or ns/var> [--config FILE] [options]}, one
  * flag per catalogue option ({@link Options}). Starts the server with signal handling on, prints
- * "prefork: listening on <listener>" per listener (and "prefork: nREPL control plane on ...") to stdout, and
+ * "prefork: listening on &lt;listener&gt;" per listener (and "prefork: nREPL control plane on ...") to stdout, and
  * runs until TERM or INT (graceful) has stopped every worker. {@code --check-config} validates and exits.
  * Exit status 0 after a clean stop (or a valid configuration), 2 for bad options, 1 if start fails.
  */
