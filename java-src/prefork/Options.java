@@ -68,7 +68,8 @@ public final class Options {
             "the java binary workers run");
     public static final Option<String> CLASSPATH = add("classpath", "classpath", text("PATH:PATH"),
             System.getProperty("java.class.path"), "this JVM's java.class.path",
-            "the workers' class path (made absolute); unset, a runner's URLClassLoader (exec:java) is added");
+            "the workers' class path (made absolute); unset: java.class.path and a runner's URLClassLoader"
+            + " (exec:java); the launcher's: the application's, loaded in the manager too and added to prefork's");
     public static final Option<List<String>> WORKER_JVM_OPTS = add("workerJvmOptions", "worker-jvm-opts",
             words(), List.of(), "none",
             "JVM flags for workers, space separated, after ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS (the last wins)");

@@ -9,10 +9,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,35 +24,22 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ExecJavaClasspathIT {
-    private static final String CHILD = "app.OutsideChild";
+    private static final String CHILD = OutsideCode.JAVA_CHILD;
+    private OutsideCode code;
     private Path classes;
     private final ClassLoader original = Thread.currentThread().getContextClassLoader();
 
     @BeforeEach
     void compileAChildOutsideTheClassPath() throws IOException {
-        classes = Files.createTempDirectory("prefork-exec-java");
-        Path source = classes.resolve("OutsideChild.java");
-        Files.writeString(source, "package app;\n"
-                + "public class OutsideChild extends prefork.BaseChild {\n"
-                + "    @Override protected void processRequest() throws Exception {\n"
-                + "        conn().getOutputStream().write((ProcessHandle.current().pid() + \"\\n\").getBytes());\n"
-                + "    }\n"
-                + "}\n");
-        int status = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-cp",
-                System.getProperty("java.class.path"), "-d", classes.toString(), source.toString());
-        assertEquals(0, status, "javac");
-        Files.delete(source);
+        code = new OutsideCode();
+        classes = code.directory;
     }
 
     @AfterEach
     void restore() throws IOException {
         Thread.currentThread().setContextClassLoader(original);
         Processes.assertNoChildren();
-        try (Stream<Path> files = Files.walk(classes)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(file);
-            }
-        }
+        code.close();
     }
 
     @Test
