@@ -37,7 +37,11 @@
             control (read-line-within reader 60)
             port (some->> listening (re-find #":(\d+)$") second parse-long)
             nrepl-port (some->> control (re-find #":(\d+) ") second parse-long)
-            workers (mapv #(.pid ^java.lang.ProcessHandle %) (iterator-seq (.iterator (.children (.toHandle process)))))]
+            ;; the manager's children that are workers (not the JVM that makes the class data archive)
+            workers (->> (iterator-seq (.iterator (.children (.toHandle process))))
+                         (map #(.pid ^java.lang.ProcessHandle %))
+                         (filterv #(str/includes? (try (slurp (str "/proc/" % "/cmdline")) (catch Exception _ ""))
+                                                  "prefork.worker.Worker")))]
         (is (re-find #"^prefork: listening on tcp 127.0.0.1:\d+$" (str listening)))
         (is (re-find #"^prefork: nREPL control plane on 127.0.0.1:\d+ " (str control)))
         (is (= "hello" (exchange port "hello")))
