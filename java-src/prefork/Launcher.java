@@ -1,9 +1,16 @@
 package prefork;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import prefork.clojure.ClojureBridge;
 import prefork.clojure.ClojureChild;
@@ -11,15 +18,20 @@ import prefork.clojure.ClojureChild;
 /**
  * The command line: {@code java -jar prefork.jar --handler <class or ns/var> [--config FILE] [options]}, one
  * flag per catalogue option ({@link Options}). Starts the server with signal handling on, prints
- * "prefork: listening on <listener>" per listener (and "prefork: nREPL control plane on ...") to stdout, and
+ * "prefork: listening on &lt;listener&gt;" per listener (and "prefork: nREPL control plane on ...") to stdout, and
  * runs until TERM or INT (graceful) has stopped every worker. {@code --check-config} validates and exits.
+ * {@code --classpath} (or {@code classpath} in the config file) is the application's class path: the handler
+ * is loaded from it in the manager too, and workers get this JVM's class path followed by it.
  * Exit status 0 after a clean stop (or a valid configuration), 2 for bad options, 1 if start fails.
  */
 public final class Launcher {
     private Launcher() {}
 
-    /** What the command line asks for: a configured builder, or help. */
-    record Request(ServerBuilder builder, boolean help, boolean checkOnly) {}
+    /**
+     * What the command line asks for: a configured builder, or help; with --classpath, that class path and a
+     * loader over it (null without).
+     */
+    record Request(ServerBuilder builder, boolean help, boolean checkOnly, String classpath, ClassLoader application) {}
 
     public static void main(String[] args) throws Exception {
         Request request;
@@ -34,6 +46,12 @@ public final class Launcher {
         }
         if (request.help()) {
             usage(System.out);
+            return;
+        }
+        try {
+            useApplicationClasspath(request);
+        } catch (InvalidOptionException e) {
+            exit(2, "prefork: " + e.messageFor(Option.Surface.LAUNCHER) + " (see --help)");
             return;
         }
         if (request.checkOnly()) {
@@ -91,11 +109,11 @@ public final class Launcher {
         String handler = null;
         Path config = null;
         boolean checkOnly = false;
-        java.util.List<String[]> flags = new java.util.ArrayList<>();
+        List<String[]> flags = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--help") || flag.equals("-h")) {
-                return new Request(null, true, false);
+                return new Request(null, true, false, null, null);
             }
             if (flag.equals("--check-config")) {
                 checkOnly = true;
@@ -132,7 +150,12 @@ public final class Launcher {
         if (handler == null || handler.isBlank()) {
             throw new IllegalArgumentException("--handler <class | my.ns/var> is required (or handler= in --config)");
         }
-        ServerBuilder builder = builderFor(handler.trim()).handleSignals(true);
+        String classpath = file.getProperty(Options.CLASSPATH.kebab());
+        for (String[] pair : flags) {
+            classpath = pair[0].equals(Options.CLASSPATH.kebab()) ? pair[1] : classpath;
+        }
+        ClassLoader application = classpath == null ? null : applicationLoader(classpath);
+        ServerBuilder builder = builderFor(handler.trim(), application).handleSignals(true);
         try {
             builder.applyConfig(file);
         } catch (InvalidOptionException e) {
@@ -141,12 +164,46 @@ public final class Launcher {
         for (String[] pair : flags) {
             builder.setText(pair[0], pair[1]);
         }
-        return new Request(builder, false, checkOnly);
+        return new Request(builder, false, checkOnly, classpath, application);
     }
 
-    private static ServerBuilder builderFor(String handler) {
+    /**
+     * With --classpath: refuses an entry that does not exist, makes the application's loader this JVM's context
+     * class loader (the child class, the Clojure handler and control-plane code load from it) and gives workers
+     * this JVM's class path followed by the application's.
+     */
+    private static void useApplicationClasspath(Request request) {
+        if (request.classpath() == null) {
+            return;
+        }
+        for (String entry : request.classpath().split(File.pathSeparator)) {
+            if (!entry.isEmpty() && !Files.exists(Path.of(entry))) {
+                throw new InvalidOptionException(Options.CLASSPATH, request.classpath(),
+                        "has no file or directory " + Path.of(entry).toAbsolutePath());
+            }
+        }
+        Thread.currentThread().setContextClassLoader(request.application());
+        request.builder().classpath(System.getProperty("java.class.path") + File.pathSeparator + request.classpath());
+    }
+
+    /** A class loader over the application's class path (entries separated by ':'), below the system class loader. */
+    private static ClassLoader applicationLoader(String classpath) {
+        List<URL> urls = new ArrayList<>();
+        for (String entry : classpath.split(File.pathSeparator)) {
+            try {
+                if (!entry.isEmpty()) {
+                    urls.add(Path.of(entry).toAbsolutePath().toUri().toURL());
+                }
+            } catch (MalformedURLException | java.nio.file.InvalidPathException e) {
+                throw new InvalidOptionException(Options.CLASSPATH, classpath, "has an entry that is not a path: " + entry);
+            }
+        }
+        return new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getSystemClassLoader());
+    }
+
+    private static ServerBuilder builderFor(String handler, ClassLoader application) {
         if (handler.contains("/")) {
-            ClojureBridge.requireHandler(handler);
+            ClojureBridge.requireHandler(handler, application);
             return PreforkServer.builder(ClojureChild.class).childProperty("handler", handler);
         }
         return PreforkServer.builder(handler);

@@ -68,10 +68,14 @@ public final class Options {
             "the java binary workers run");
     public static final Option<String> CLASSPATH = add("classpath", "classpath", text("PATH:PATH"),
             System.getProperty("java.class.path"), "this JVM's java.class.path",
-            "the workers' class path (made absolute)");
+            "the workers' class path (made absolute); unset: java.class.path and a runner's URLClassLoader"
+            + " (exec:java); the launcher's: the application's, loaded in the manager too and added to prefork's");
     public static final Option<List<String>> WORKER_JVM_OPTS = add("workerJvmOptions", "worker-jvm-opts",
-            words(), ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS, "ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS",
-            "JVM flags for workers, space separated; replaces the defaults");
+            words(), List.of(), "none",
+            "JVM flags for workers, space separated, after ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS (the last wins)");
+    public static final Option<Boolean> WORKER_JVM_OPTS_REPLACE = add("workerJvmOptionsReplace",
+            "worker-jvm-opts-replace", bool(), false, "false",
+            "true: worker-jvm-opts replace the default worker flags instead of following them");
     public static final Option<Map<String, String>> CHILD_PROPERTY = repeatable("childProperty", "child-property",
             properties(), "none", "NAME=VALUE a worker's child reads with property(NAME) (repeatable)");
     public static final Option<Boolean> CLASS_DATA_SHARING = add("classDataSharing", "class-data-sharing", bool(),

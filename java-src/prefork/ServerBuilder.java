@@ -192,11 +192,23 @@ public final class ServerBuilder {
     /** The java binary for workers (default: this JVM's own). */
     public ServerBuilder javaCommand(String value) { return set(Options.JAVA_COMMAND, value); }
 
-    /** The workers' classpath (default: this JVM's java.class.path, made absolute). */
+    /**
+     * The workers' classpath (default: this JVM's java.class.path, plus the jars and directories of the context
+     * class loader when a runner such as exec:java loads the application; made absolute).
+     */
     public ServerBuilder classpath(String value) { return set(Options.CLASSPATH, value); }
 
-    /** JVM flags for workers; they replace the defaults (default {@link #DEFAULT_WORKER_JVM_OPTIONS}). */
+    /**
+     * JVM flags for workers, placed after {@link #DEFAULT_WORKER_JVM_OPTIONS}, so a later flag of the same kind
+     * ({@code -Xmx512m}) wins (default none).
+     */
     public ServerBuilder workerJvmOptions(List<String> value) { return set(Options.WORKER_JVM_OPTS.kebab(), value); }
+
+    /**
+     * With true, {@link #workerJvmOptions} replace {@link #DEFAULT_WORKER_JVM_OPTIONS} instead of following them
+     * (default false).
+     */
+    public ServerBuilder workerJvmOptionsReplace(boolean value) { return set(Options.WORKER_JVM_OPTS_REPLACE, value); }
 
     /** A name=value pair every worker's child reads with {@link BaseChild#property(String)}. */
     public ServerBuilder childProperty(String name, String value) {

@@ -18,22 +18,42 @@ public final class ClojureBridge {
 
     /**
      * Checks that {@code symbol} ("my.ns/handle") names a var, loading its namespace in the manager (the
-     * control plane evaluates redefinitions here first). Throws IllegalArgumentException if not.
+     * control plane evaluates redefinitions here first), through {@code loader} when it is not null (the context
+     * class loader otherwise). Throws IllegalArgumentException, with one line, if not.
      */
-    public static void requireHandler(String symbol) {
+    public static void requireHandler(String symbol, ClassLoader loader) {
         int slash = symbol.indexOf('/');
         if (slash < 1 || slash == symbol.length() - 1) {
             throw new IllegalArgumentException("handler \"" + symbol + "\" is not a fully-qualified symbol (my.ns/handle)");
         }
         Object found;
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
         try {
+            if (loader != null) {
+                thread.setContextClassLoader(loader);
+            }
             found = Clojure.var("clojure.core", "requiring-resolve").invoke(Clojure.read(symbol));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("handler \"" + symbol + "\" cannot be loaded: " + e.getMessage(), e);
+        } catch (Exception e) { // Clojure throws checked ones too: FileNotFoundException for a missing namespace
+            throw new IllegalArgumentException("handler \"" + symbol + "\" cannot be loaded: " + oneLine(e), e);
+        } finally {
+            thread.setContextClassLoader(previous);
         }
         if (found == null) {
             throw new IllegalArgumentException("handler \"" + symbol + "\" does not name a var");
         }
+    }
+
+    /** The exception's message and its causes', on one line ("Syntax error compiling at (my/ns.clj:3:1). | ..."). */
+    private static String oneLine(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getName() : t.getMessage();
+            if (text.indexOf(message) < 0) {
+                text.append(text.length() == 0 ? "" : " | ").append(message);
+            }
+        }
+        return text.toString().replaceAll("\\s*\\R\\s*", " ");
     }
 
     /** Starts {@code prefork.nrepl/start!} for {@code server}; {@code socket} wins over {@code port}. */

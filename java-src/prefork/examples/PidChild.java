@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import prefork.BaseChild;
 import prefork.Protocol;
 
-/** Replies "<pid>\n" (its own process id) to each connection or datagram and closes: tests use it to see which worker answered. */
+/** Replies {@code "<pid>\n"} (its own process id) to each connection or datagram and closes: tests use it to see which worker answered. */
 public class PidChild extends BaseChild {
     private final byte[] reply = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
 

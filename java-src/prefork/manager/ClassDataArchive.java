@@ -147,7 +147,7 @@ public final class ClassDataArchive {
     private static String key(ServerConfig config) {
         StringBuilder text = new StringBuilder(System.getProperty("java.home")).append('\n')
                 .append(Runtime.version()).append('\n').append(config.get(Options.JAVA_COMMAND)).append('\n')
-                .append(config.get(Options.WORKER_JVM_OPTS)).append('\n').append(config.childClass()).append('\n')
+                .append(config.workerJvmOptions()).append('\n').append(config.childClass()).append('\n')
                 .append(config.childProperties()).append('\n');
         for (String entry : config.classpath().split(File.pathSeparator)) {
             File jar = new File(entry);

@@ -75,14 +75,16 @@ public final class ListenerPool {
             InetSocketAddress bound = resources.listener.address();
             ListenerSpec spec = bound == null ? requested : requested.withPort(bound.getPort());
             resources.scoreboardFile = ScoreboardFile.create();
-            resources.output = LinePipe.start("prefork-worker-output", config.log()::log);
+            WorkerOutput output = new WorkerOutput(config.log());
+            resources.output = LinePipe.start("prefork-worker-output", output::accept);
+            output.readFrom(resources.output);
             CodeBroadcast code = new CodeBroadcast();
             resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
             WorkerCommand command = new WorkerCommand(config, archive);
             var launch = command.launch(spec);
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                     resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
-                    resources.replies.writeFd());
+                    resources.replies.writeFd(), output);
             NativeListener listener = resources.listener;
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close);

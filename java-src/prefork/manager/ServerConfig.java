@@ -22,6 +22,7 @@ import prefork.Option;
 import prefork.Options;
 import prefork.PoolBounds;
 import prefork.Protocol;
+import prefork.ServerBuilder;
 
 /**
  * The validated options of one server: every catalogue option's value (given or default), and what is derived
@@ -65,8 +66,10 @@ public final class ServerConfig {
         }
         checkNrepl(partial);
         checkChildClass(childClass);
-        return new ServerConfig(childClass, values, bounds, List.copyOf(listeners),
-                absolute(partial.get(Options.CLASSPATH)), hooks, GuardedLog.of(partial.openLog(log)));
+        String classpath = values.containsKey(Options.CLASSPATH) ? partial.get(Options.CLASSPATH)
+                : WorkerClasspath.infer(childClass);
+        return new ServerConfig(childClass, values, bounds, List.copyOf(listeners), absolute(classpath), hooks,
+                GuardedLog.of(partial.openLog(log)));
     }
 
     /** The value of {@code option}: the one given, else its default (null for an option that is off). */
@@ -93,6 +96,19 @@ public final class ServerConfig {
     /** The primary listener first, then the added ones, as requested (port 0 not yet bound). */
     public List<ListenerSpec> listeners() {
         return listeners;
+    }
+
+    /**
+     * The workers' JVM flags: {@link ServerBuilder#DEFAULT_WORKER_JVM_OPTIONS} then the worker-jvm-opts, or only
+     * the latter with worker-jvm-opts-replace.
+     */
+    public List<String> workerJvmOptions() {
+        List<String> flags = new ArrayList<>();
+        if (!get(Options.WORKER_JVM_OPTS_REPLACE)) {
+            flags.addAll(ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS);
+        }
+        flags.addAll(get(Options.WORKER_JVM_OPTS));
+        return flags;
     }
 
     /** The workers' class path, every entry absolute. */

@@ -33,6 +33,7 @@ final class SpawnedWorkers implements WorkerProcesses {
     private final int outputFd;
     private final int scoreboardFd;
     private final int repliesFd;
+    private final WorkerOutput output;
     /** pid to the manager's end of its control pipe. */
     private final Map<Long, ControlPipe> controls = new ConcurrentHashMap<>();
 
@@ -73,12 +74,23 @@ final class SpawnedWorkers implements WorkerProcesses {
     }
 
     SpawnedWorkers(Command command, int listenerFd, int outputFd, int scoreboardFd,
-            int repliesFd) {
+            int repliesFd, WorkerOutput output) {
+        this.output = output;
         this.command = command;
         this.listenerFd = listenerFd;
         this.outputFd = outputFd;
         this.scoreboardFd = scoreboardFd;
         this.repliesFd = repliesFd;
+    }
+
+    @Override
+    public long outputMark() {
+        return output.mark();
+    }
+
+    @Override
+    public List<String> outputSince(long mark) {
+        return output.since(mark);
     }
 
     @Override

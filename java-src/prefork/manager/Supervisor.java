@@ -171,9 +171,15 @@ final class Supervisor implements Runnable {
             int raw = status.getAsInt();
             HookRunner.run(config.log(), "workerExited", () -> hooks.workerExited(server, info, cause, raw));
             if (!worker.ready && shutdownDeadline == null) {
-                bootFailed(worker, bootError.isEmpty() ? WaitStatus.describe(status.getAsInt()) : bootError);
+                bootFailed(worker, bootError.isEmpty() ? jvmFailure(worker, status.getAsInt()) : bootError);
             }
         }
+    }
+
+    /** A worker that died before prefork's code could report: its exit status and what its JVM printed. */
+    private String jvmFailure(WorkerHandle worker, int status) {
+        List<String> output = processes.outputSince(worker.outputMark);
+        return WaitStatus.describe(status) + (output.isEmpty() ? "" : "; the JVM said: " + String.join(" | ", output));
     }
 
     private void bootFailed(WorkerHandle worker, String error) {
@@ -352,9 +358,11 @@ final class Supervisor implements Runnable {
         long maxRequests = configured == 0 ? 0
                 : configured + (long) (Math.random() * (config.get(Options.MAX_REQUESTS_JITTER) + 1));
         try {
+            long mark = processes.outputMark();
             long pid = processes.spawn(slot, maxRequests);
             code.spawned(processes, pid);
             WorkerHandle worker = new WorkerHandle(slot, pid, generation, maxRequests);
+            worker.outputMark = mark;
             workers.put(slot, worker);
             statistics.spawned();
             config.log().log(worker + " spawned for " + listener);

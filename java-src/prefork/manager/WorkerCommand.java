@@ -44,7 +44,7 @@ final class WorkerCommand {
     private List<String> java(List<String> extraJvmOptions, String mainClass) {
         List<String> command = new ArrayList<>();
         command.add(config.get(Options.JAVA_COMMAND));
-        command.addAll(config.get(Options.WORKER_JVM_OPTS));
+        command.addAll(config.workerJvmOptions());
         command.addAll(extraJvmOptions);
         command.add("-cp");
         command.add(config.classpath());

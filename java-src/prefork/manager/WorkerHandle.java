@@ -12,6 +12,8 @@ final class WorkerHandle {
     final long maxRequests;
     final Instant startedAt = Instant.now();
     final long startedNanos = System.nanoTime();
+    /** The workers' output mark taken before it was spawned ({@link WorkerProcesses#outputMark()}). */
+    long outputMark;
     boolean ready;
     boolean stopRequested;
     long stopRequestedNanos;

@@ -1,6 +1,7 @@
 package prefork.manager;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.OptionalInt;
 import prefork.internal.ControlProtocol;
 
@@ -31,6 +32,19 @@ public interface WorkerProcesses extends AutoCloseable {
      * A status of -1 means the process is gone but its status is unknown.
      */
     OptionalInt pollExit(long pid);
+
+    /** A mark in the workers' output, taken before a spawn, for {@link #outputSince}. */
+    default long outputMark() {
+        return 0;
+    }
+
+    /**
+     * The output lines not marked with a worker's pid that arrived after {@code mark}: what a JVM printed before
+     * prefork's worker code ran (it explains a worker that exited before it could report). Empty if none.
+     */
+    default List<String> outputSince(long mark) {
+        return List.of();
+    }
 
     /** Releases what the launcher holds (not the workers). */
     @Override

@@ -53,6 +53,7 @@ class OptionsCatalogueTest {
                 "\"" + System.getProperty("java.home") + "/bin/java\"");
         sample("classpath", "/tmp/a.jar", "\"/tmp/a.jar\"");
         sample("worker-jvm-opts", "-Xmx64m -Xss512k", "[\"-Xmx64m\" \"-Xss512k\"]");
+        sample("worker-jvm-opts-replace", "true", "true");
         sample("child-property", "color=blue", "{:color \"blue\"}");
         sample("class-data-sharing", "false", "false");
         sample("cache-directory", "/tmp/prefork-cache", "\"/tmp/prefork-cache\"");

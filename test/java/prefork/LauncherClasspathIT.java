@@ -1,0 +1,107 @@
+package prefork;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code java -jar prefork.jar --classpath DIR --handler ...} finds application code that is not in the jar: a Java
+ * child class and a Clojure handler, loaded by the manager and by the workers; a Clojure namespace that cannot be
+ * found is refused with exit status 2 and one line, as a missing Java class is.
+ */
+@Timeout(120)
+class LauncherClasspathIT {
+    private OutsideCode code;
+    private Process manager;
+
+    @BeforeEach
+    void makeCode() throws IOException {
+        code = new OutsideCode();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (manager != null) {
+            manager.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            manager.destroyForcibly();
+            manager.waitFor(30, TimeUnit.SECONDS);
+        }
+        Processes.assertNoChildren();
+        code.close();
+    }
+
+    private Process launch(Path stderr, String... flags) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of("target", "prefork.jar").toAbsolutePath().toString(), "--port", "0",
+                "--min-servers", "1", "--max-servers", "1", "--min-spare-servers", "0"));
+        command.addAll(List.of(flags));
+        manager = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+        return manager;
+    }
+
+    /** Launches with {@code flags}, sends one line, returns the reply; then stops the manager with TERM. */
+    private String serveOnce(String name, String... flags) throws Exception {
+        Path stderr = Path.of("target", "launcher-classpath-it-" + name + ".log");
+        Process process = launch(stderr, flags);
+        String listening = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        assertTrue(listening != null && listening.startsWith("prefork: listening on tcp 127.0.0.1:"),
+                listening + "\n" + Files.readString(stderr));
+        String reply = Clients.exchange(Integer.parseInt(listening.substring(listening.lastIndexOf(':') + 1)), "hi");
+        process.destroy();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "TERM stops the manager");
+        assertEquals(0, process.exitValue(), Files.readString(stderr));
+        return reply;
+    }
+
+    @Test
+    void aJavaChildFromTheApplicationsClassPath() throws Exception {
+        String reply = serveOnce("java", "--classpath", code.directory.toString(), "--handler", OutsideCode.JAVA_CHILD);
+        assertTrue(reply.matches("\\d+"), "the outside child answered with its worker's pid: " + reply);
+    }
+
+    @Test
+    void aClojureHandlerFromTheApplicationsClassPath() throws Exception {
+        assertEquals("outside clojure", serveOnce("clojure", "--classpath", code.directory.toString(),
+                "--handler", OutsideCode.CLOJURE_HANDLER));
+    }
+
+    @Test
+    void withoutItBothAreRefusedWithOneLineAndExitStatus2() throws Exception {
+        for (String handler : List.of(OutsideCode.CLOJURE_HANDLER, OutsideCode.JAVA_CHILD)) {
+            Path stderr = Path.of("target", "launcher-classpath-it-missing.log");
+            Process process = launch(stderr, "--handler", handler);
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the launcher exits");
+            assertEquals(2, process.exitValue(), Files.readString(stderr));
+            List<String> lines = Files.readAllLines(stderr);
+            assertEquals(1, lines.size(), "one line: " + lines);
+            assertTrue(lines.get(0).startsWith(handler.contains("/")
+                    ? "prefork: handler \"app.outside/handle\" cannot be loaded: Could not locate app/outside__init.class"
+                    : "prefork: child class \"app.OutsideChild\" was not found on the classpath"), lines.get(0));
+        }
+    }
+
+    @Test
+    void aMissingEntryIsRefused() throws Exception {
+        Path stderr = Path.of("target", "launcher-classpath-it-bad-entry.log");
+        Path missing = code.directory.resolve("no-such.jar");
+        Process process = launch(stderr, "--classpath", missing.toString(), "--handler", OutsideCode.JAVA_CHILD);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the launcher exits");
+        assertEquals(2, process.exitValue());
+        assertEquals(List.of("prefork: --classpath=\"" + missing + "\" has no file or directory " + missing + " (see --help)"),
+                Files.readAllLines(stderr));
+    }
+}
