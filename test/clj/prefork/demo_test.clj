@@ -4,7 +4,8 @@
   (:require [clojure.java.io :as io]
             [clojure.string :as str]
             [clojure.test :refer [deftest is testing]]
-            [nrepl.core :as nrepl]))
+            [nrepl.core :as nrepl]
+            [prefork.test-support :refer [alive?]]))
 
 (defn- read-line-within
   "The next stdout line of the demo, waiting at most `seconds`."
@@ -21,11 +22,6 @@
       (.write out (.getBytes (str text "\n")))
       (.flush out)
       (.readLine ^java.io.BufferedReader in))))
-
-(defn- alive? [pid]
-  (let [stat (io/file (str "/proc/" pid "/stat"))]
-    (and (.exists stat)
-         (not (re-find #"\) Z" (try (slurp stat) (catch Exception _ ") Z")))))))
 
 (deftest the-demo-serves-echo-and-takes-a-live-redefinition
   (let [process (-> (ProcessBuilder. ["dev/demo" "--port" "0" "--nrepl-port" "0" "--min-servers" "3"])

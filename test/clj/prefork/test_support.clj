@@ -64,3 +64,10 @@
 
 (defn kill-9 [pid]
   (.destroyForcibly ^java.lang.ProcessHandle (.get (java.lang.ProcessHandle/of pid))))
+
+(defn alive?
+  "Whether `pid` runs (a zombie does not); /proc files are read with NIO: slurp cannot read them."
+  [pid]
+  (let [stat (java.nio.file.Path/of (str "/proc/" pid "/stat") (make-array String 0))]
+    (boolean (some->> (try (java.nio.file.Files/readString stat) (catch java.io.IOException _ nil))
+                      (re-find #"\) [^Z]")))))
