@@ -93,11 +93,6 @@ final class CodeBroadcast {
         epoch++;
     }
 
-    /** The number of recorded changes. */
-    int recordedCount() {
-        return recorded.size();
-    }
-
     /** The reply pipe's thread: one line from a worker, handed to the supervisor thread. */
     void onReply(String line) {
         Reply reply = Reply.decode(line);
