@@ -1,13 +1,18 @@
 (ns prefork.nrepl
   "The control plane: an nREPL server in the manager JVM. Its middleware binds prefork.server/*server* in
-  every session, so (prefork.server/workers) needs no argument; mirrors evaluations (eval, load-file) in a
-  watched namespace into every live worker and reports each worker's result; and exposes the controls as
-  nREPL ops (prefork/workers, prefork/stats, prefork/resize, prefork/reload) for any nREPL client."
+  every session, so (prefork.repl/workers) needs no argument; mirrors definitions into the workers: each
+  top-level form of an eval that defines or loads code (prefork.mirror/defines?) in a watched namespace, and
+  a load-file of a watched namespace's file, go to every live worker as a redefinition once the manager has
+  evaluated them; everything else runs in the manager only. It reports each worker's result, and exposes
+  the controls as nREPL ops (prefork/workers, prefork/stats, prefork/resize, prefork/reload,
+  prefork/eval-in-workers) for any nREPL client."
   (:require [clojure.string :as str]
             [nrepl.middleware :refer [set-descriptor!]]
+            [nrepl.middleware.interruptible-eval :as interruptible-eval]
             [nrepl.misc :refer [response-for]]
             [nrepl.server :as nrepl-server]
             [nrepl.transport :as t]
+            [prefork.mirror :as mirror]
             [prefork.server :as ps])
   (:import (java.nio.file Files Path)
            (java.nio.file.attribute PosixFilePermissions)
@@ -15,13 +20,12 @@
 
 (set! *warn-on-reflection* true)
 
-(defn- effective-ns
-  "The namespace an eval or load-file message runs in: its :ns, the file's ns form, or the session's *ns*."
-  [{:keys [op ns file session]}]
-  (or (when (= op "load-file")
-        (try (let [form (read-string file)]
-               (when (and (seq? form) (= 'ns (first form))) (str (second form))))
-             (catch Exception _ nil)))
+(defn- file-ns
+  "The namespace a load-file message loads into: its file's ns form, else its :ns, else the session's *ns*."
+  [{:keys [file ns session]}]
+  (or (try (let [form (read-string file)]
+             (when (and (seq? form) (= 'ns (first form))) (str (second form))))
+           (catch Exception _ nil))
       ns
       (some-> session deref (get #'*ns*) ns-name str)))
 
@@ -31,17 +35,78 @@
 (defn- failed? [response]
   (or (:ex response) (some #{"eval-error"} (map name (:status response)))))
 
-(defn- summary [results]
-  (let [by-status (group-by (comp :status val) results)]
-    (str "prefork: applied in " (count (:ok by-status)) " of " (count results) " workers"
-         (apply str (for [[pid {:keys [status value]}] results
-                          :when (not= status :ok)]
-                      (str "\nprefork: worker " pid " " (name status) ": " value)))
+(defn- watched? [server ns-name]
+  (contains? (.watchedNamespaces ^PreforkServer server) (str ns-name)))
+
+(defn- kept?
+  "Whether a redefinition with these results stayed recorded: the rule of prefork.EvalResult/kept."
+  [results]
+  (let [statuses (set (map :status (vals results)))]
+    (or (not (statuses :error)) (boolean (statuses :ok)))))
+
+(defn- summary
+  "What the client reads on :out: how many workers applied the code, each failure's root cause, and whether a
+  redefinition was recorded."
+  [results redefinition?]
+  (let [ok (count (filter #(= :ok (:status %)) (vals results)))
+        failures (for [[pid {:keys [status value]}] results :when (not= status :ok)]
+                   (str "\nprefork: worker " pid " " (name status) ": " value))]
+    (str "prefork: applied in " ok " of " (count results) " workers"
+         (apply str failures)
+         (when (and redefinition? (seq failures))
+           (if (kept? results)
+             "\nprefork: recorded; the workers that failed are replaced by workers that replay it"
+             "\nprefork: not recorded (it failed in every worker); the workers keep their code"))
          "\n")))
 
+(defn- wire-results
+  "The results as bencode can carry them: one map per worker with string keys (\"pid\" \"status\" \"value\", and
+  for an error \"root-class\" \"root-message\" \"ex-data\" \"line\" \"column\" when known)."
+  [results]
+  (vec (for [[pid result] results]
+         (into {"pid" pid}
+               (map (fn [[k v]] [(name k) (if (keyword? v) (name v) v)]))
+               result))))
+
+(defn- report!
+  "Sends the workers' results on the message's transport: the summary on :out, then :prefork/results."
+  [msg results redefinition?]
+  (t/send (:transport msg) (response-for msg {:out (summary results redefinition?)}))
+  (t/send (:transport msg) (response-for msg {:prefork/results (wire-results results)})))
+
+(defn eval-form
+  "nREPL's :eval function for every eval of the control plane (wrap-prefork names it in the message):
+  evaluates one top-level form here; then, if it defines or loads code (prefork.mirror/defines?) and it is
+  evaluated in a watched namespace (or is an ns form naming one), sends its source text to every live worker
+  as a redefinition and reports their results. Returns the form's value; an exception in the manager is
+  thrown before anything is sent."
+  [form]
+  (let [{::keys [server current evaluate] :as msg} interruptible-eval/*msg*
+        here (ns-name *ns*)
+        mirror? (and (or (watched? server here)
+                         (some->> (mirror/ns-form-target form) (watched? server)))
+                     (mirror/defines? form))
+        value (evaluate form)]
+    (when mirror?
+      (flush)
+      (report! msg (ps/redefine! server (mirror/padded @current) {:ns here}) true))
+    value))
+
+(defn- mirroring-eval
+  "The eval message, its code read one top-level form at a time and each form evaluated by eval-form."
+  [{:keys [code line column read-cond] :as msg} server]
+  (let [current (atom nil)]
+    (assoc msg
+           :code (mirror/forms code (when (number? line) line) (when (number? column) column)
+                               (or (some-> read-cond keyword) :allow) #(reset! current %))
+           :eval (str `eval-form)
+           ::server server
+           ::current current
+           ::evaluate (or (some-> (:eval msg) symbol find-var) eval))))
+
 (defn- mirroring-transport
-  "Passes every response through; when the evaluation is done without an error, sends `code` to the workers
-  first and reports their results (:prefork/results, and a summary on :out)."
+  "For load-file: passes every response through; when the load is done without an error, sends the file to
+  the workers first, as a redefinition in namespace `ns-name`, and reports their results."
   [transport msg server ns-name code]
   (let [failed (atom false)]
     (reify t/Transport
@@ -50,11 +115,7 @@
       (send [this response]
         (when (failed? response) (reset! failed true))
         (when (and (done? response) (not @failed))
-          (let [results (ps/redefine! server code {:ns ns-name})]
-            (t/send transport (response-for msg {:out (summary results)}))
-            (t/send transport (response-for msg {:prefork/results
-                                                 (vec (for [[pid {:keys [status value]}] results]
-                                                        {"pid" pid "status" (name status) "value" value}))}))))
+          (report! (assoc msg :transport transport) (ps/redefine! server code {:ns ns-name}) true))
         (t/send transport response)
         this))))
 
@@ -71,15 +132,31 @@
                                             :else (str v))]))
         m))
 
+(defn- eval-in-workers-op
+  "The prefork/eval-in-workers op: `code` in every live worker, recorded when `record` is \"true\"."
+  [{:keys [code ns record timeout-seconds session] :as msg} server]
+  (when-not (string? code)
+    (throw (ex-info "prefork/eval-in-workers needs \"code\", a string" {})))
+  (let [ns-name (or ns (some-> session deref (get #'*ns*) ns-name str) "user")
+        timeout (cond (number? timeout-seconds) timeout-seconds
+                      (string? timeout-seconds) (parse-double timeout-seconds)
+                      :else 10)
+        record? (contains? #{"true" true 1} record)
+        results (if record?
+                  (ps/redefine! server code {:ns ns-name :timeout-seconds timeout})
+                  (ps/eval-in-workers server code {:ns ns-name :timeout-seconds timeout}))]
+    (report! msg results record?)
+    {}))
+
 (defn- control-op [{:keys [op transport] :as msg} server]
   (try
-    (t/send transport
-            (response-for msg
-                          (case op
-                            "prefork/workers" {:workers (mapv wire (ps/workers server))}
-                            "prefork/stats" {:stats (wire (ps/stats server))}
-                            "prefork/resize" {:bounds (wire (ps/resize! server (bounds-params msg)))}
-                            "prefork/reload" (do (ps/reload! server) {:reloading "true"}))))
+    (let [reply (case op
+                  "prefork/workers" {:workers (mapv wire (ps/workers server))}
+                  "prefork/stats" {:stats (wire (ps/stats server))}
+                  "prefork/resize" {:bounds (wire (ps/resize! server (bounds-params msg)))}
+                  "prefork/reload" (do (ps/reload! server) {:reloading "true"})
+                  "prefork/eval-in-workers" (eval-in-workers-op msg server))]
+      (when (seq reply) (t/send transport (response-for msg reply))))
     (t/send transport (response-for msg {:status :done}))
     (catch Exception e
       (t/send transport (response-for msg {:err (str (ex-message e) "\n") :status #{:error :done}})))))
@@ -95,16 +172,24 @@
       (cond
         (nil? server) (h msg)
         (str/starts-with? (str op) "prefork/") (control-op msg server)
-        (and (#{"eval" "load-file"} op)
-             (contains? (.watchedNamespaces ^PreforkServer server) (effective-ns msg)))
-        (h (assoc msg :transport (mirroring-transport (:transport msg) msg server (effective-ns msg)
-                                                      (if (= op "eval") (:code msg) (:file msg)))))
+        (and (= op "eval") (string? (:code msg))) (h (mirroring-eval msg server))
+        (and (= op "load-file") (some->> (file-ns msg) (watched? server)))
+        (h (assoc msg :transport (mirroring-transport (:transport msg) msg server (file-ns msg) (:file msg))))
         :else (h msg)))))
+
+(def ^:private mirroring-rule
+  (str "In a watched namespace (the handler's, :watch, watch-ns!), an eval's top-level forms that define or load "
+       "code (def, defn, defn-, defmacro, defmulti, defmethod, defonce, defprotocol, defrecord, deftype, "
+       "definterface, extend, extend-type, extend-protocol, declare, intern, ns, require, use, import, refer, "
+       "alias, load, load-file, and any macro of yours that expands to one) are evaluated in the manager, then "
+       "sent to every live worker and recorded for later ones; a load-file of a watched namespace's file is "
+       "sent whole. Everything else (control calls, println, in-ns, alter-var-root...) runs in the manager "
+       "only."))
 
 (set-descriptor! #'wrap-prefork
                  {:requires #{"clone"}
                   :expects #{"eval" "load-file"}
-                  :handles {"prefork/workers" {:doc "Lists the live workers: slot, pid, state, requests, started-at, last-active, generation."
+                  :handles {"prefork/workers" {:doc "Lists the live workers: slot, pid, state, requests, started-at, last-active, generation, and stale (why) on a worker being replaced because it does not run the recorded code."
                                                :returns {"workers" "A list of maps, one per worker."}}
                             "prefork/stats" {:doc "Counters (served, spawned, exits by cause), busy/idle/starting counts and the pool bounds."
                                              :returns {"stats" "A map."}}
@@ -113,7 +198,16 @@
                                                          "min-spare-servers" "integer" "max-spare-servers" "integer"}
                                               :returns {"bounds" "The bounds now in force."}}
                             "prefork/reload" {:doc "Graceful reload: a new generation of workers from the code on disk replaces the old one."
-                                              :returns {"reloading" "\"true\""}}}})
+                                              :returns {"reloading" "\"true\""}}
+                            "prefork/eval-in-workers" {:doc (str "Evaluates code in every live worker (not in the manager), whatever it is: "
+                                                                 "the explicit broadcast, for what the mirroring rule leaves in the manager. "
+                                                                 "The rule: " mirroring-rule)
+                                                       :requires {"code" "The code, a string."}
+                                                       :optional {"ns" "The namespace (default: the session's)."
+                                                                  "record" "\"true\": also record it, so that later workers replay it (prefork.server/redefine!)."
+                                                                  "timeout-seconds" "How long to wait for the workers (default 10)."}
+                                                       :returns {"prefork/results" "One map per worker: pid, status (ok, error, timeout), value, and for an error root-class, root-message, ex-data, line, column when known."
+                                                                 "out" "A summary: prefork: applied in N of M workers, then each failure."}}}})
 
 (defn- restrict-socket-file [path]
   (Files/setPosixFilePermissions (Path/of (str path) (make-array String 0))

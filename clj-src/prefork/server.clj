@@ -156,13 +156,16 @@
     (when (>= port 0) port)))
 
 (defn- worker-map [^WorkerInfo w]
-  {:slot (.slot w) :pid (.pid w) :state (keyword (str/lower-case (str (.state w))))
-   :requests (.requests w) :started-at (str (.startedAt w)) :last-active (str (.lastActive w))
-   :generation (.generation w) :listener (.listener w)})
+  (cond-> {:slot (.slot w) :pid (.pid w) :state (keyword (str/lower-case (str (.state w))))
+           :requests (.requests w) :started-at (str (.startedAt w)) :last-active (str (.lastActive w))
+           :generation (.generation w) :listener (.listener w)}
+    (.stale w) (assoc :stale (.stale w))))
 
 (defn workers
   "One map per live worker, by listener then slot: :slot :pid :state (:starting :idle :busy :stopping)
-  :requests :started-at :last-active (ISO-8601 strings) :generation :listener (\"tcp://127.0.0.1:7000\")."
+  :requests :started-at :last-active (ISO-8601 strings) :generation :listener (\"tcp://127.0.0.1:7000\"), and
+  :stale on a worker that does not run the recorded code (why: it could not apply a redefinition the other
+  workers applied); such a worker is :stopping, and its replacement starts with the recorded code."
   [server]
   (mapv worker-map (.workers (java-server server))))
 
@@ -212,10 +215,16 @@
   (.reload (java-server server))
   nil)
 
+(defn- result-map
+  "One worker's result: :status and :value, and for an error its details (:root-class :root-message :ex-data
+  :line :column, each when known)."
+  [^EvalResult r]
+  (into {:status (keyword (.text (.status r))) :value (.text r)}
+        (map (fn [[k v]] [(keyword k) (if (#{"line" "column"} k) (or (parse-long v) v) v)]))
+        (.details r)))
+
 (defn- results-map [results]
-  (into (sorted-map)
-        (map (fn [[pid ^EvalResult r]] [pid {:status (keyword (.text (.status r))) :value (.text r)}]))
-        results))
+  (into (sorted-map) (map (fn [[pid r]] [pid (result-map r)])) results))
 
 (defn- code-text [form]
   (cond (string? form) form
@@ -233,20 +242,33 @@
 
 (defn eval-in-workers
   "Evaluates `form` (a form, or a string of code) in every live worker of `server`, in namespace :ns
-  (default: the current *ns*), between requests, waiting up to :timeout-seconds (default 10). Returns
-  {pid {:status :ok|:error|:timeout :value printed-result-or-error}}. Not replayed in workers started later
-  (see `redefine!`)."
+  (default: the current *ns*; a namespace a worker lacks and has no file for is created there), between
+  requests, waiting up to :timeout-seconds (default 10). Returns {pid {:status :ok|:error|:timeout :value
+  printed-result-or-error}}; an error also has its root cause as :root-class :root-message, and :ex-data
+  :line :column when known. Not replayed in workers started later (see `redefine!`)."
   ([server form] (eval-in-workers server form {}))
   ([server form opts] (send-code server form opts false)))
 
 (defn redefine!
   "Like `eval-in-workers`, and recorded: workers started later evaluate it too, in order, before they serve,
-  until `reload!`. Takes the same :ns and :timeout-seconds options; returns the per-worker results."
+  until `reload!`; one that cannot fails its boot. Not recorded when it fails in every worker that answers.
+  After a partial failure, each worker that failed is marked :stale in `workers` and replaced. Takes the same
+  :ns and :timeout-seconds options; returns the per-worker results."
   ([server form] (redefine! server form {}))
   ([server form opts] (send-code server form opts true)))
 
 (defn watch-ns!
-  "Adds namespace `ns` (a symbol) to those whose nREPL evaluations are mirrored into the workers of
-  `server`. Returns the set of watched namespace names."
+  "Adds namespace `ns` (a symbol) to those whose definitions typed at the nREPL control plane are mirrored
+  into the workers of `server`; loads it here first if it is not loaded. Returns the set of watched namespace
+  names. Throws ex-info {:kind :prefork.server/invalid-argument :ns ns} when it neither exists nor can be
+  loaded."
   [server ns]
-  (.watchNamespace (java-server server) (str ns)))
+  (let [java (java-server server)
+        sym (symbol (str ns))]
+    (when-not (find-ns sym)
+      (try (require sym)
+           (catch Exception e
+             (throw (ex-info (str "cannot watch namespace " sym ": it does not exist and cannot be loaded: "
+                                  (ex-message e))
+                             {:kind ::invalid-argument :ns sym})))))
+    (.watchNamespace java (str sym))))

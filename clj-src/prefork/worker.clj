@@ -3,6 +3,8 @@
   named, builds the request map for each connection or datagram, and evaluates code the manager sends."
   (:require [clojure.string :as str])
   (:import (prefork BaseChild)
+           (clojure.lang Compiler Compiler$CompilerException LineNumberingPushbackReader)
+           (java.io StringReader)
            (java.net InetSocketAddress Socket)
            (java.nio.channels Channels SocketChannel)))
 
@@ -63,12 +65,57 @@
       (assoc base :payload (.payload child)
                   :reply (fn [^bytes data] (.respTo child data))))))
 
+(defn- loadable?
+  "Whether namespace `sym` has a file, source or compiled, on the class path."
+  [sym]
+  (let [base (-> (name sym) (str/replace "-" "_") (str/replace "." "/"))
+        loader (clojure.lang.RT/baseLoader)]
+    (boolean (some #(.getResource loader (str base %)) ["__init.class" ".clj" ".cljc"]))))
+
+(defn- namespace-named
+  "The namespace `sym`: loaded already; else required from its file; else, when it has no file (it was made at
+  the manager's REPL), created here the way (ns sym) creates it, clojure.core referred and marked loaded."
+  [sym]
+  (or (find-ns sym)
+      (if (loadable? sym)
+        (do (require sym)
+            (or (find-ns sym) (throw (ex-info (str "loading " sym " did not create namespace " sym) {:ns sym}))))
+        (let [created (create-ns sym)]
+          (binding [*ns* created] (refer 'clojure.core))
+          (dosync (commute @#'clojure.core/*loaded-libs* conj sym))
+          created))))
+
+(defn- skip-whitespace!
+  "Reads past leading whitespace, so that the compiler counts lines and columns from where the code starts."
+  [^LineNumberingPushbackReader reader]
+  (loop []
+    (let [c (.read reader)]
+      (cond (= c -1) nil
+            (Character/isWhitespace (int c)) (recur)
+            :else (.unread reader (int c))))))
+
 (defn evaluate
-  "Evaluates the forms in the string `code` with *ns* bound to the namespace `ns-name` (required first if it
-  is not loaded); returns the last value, printed."
+  "Evaluates the forms in the string `code` with *ns* bound to the namespace `ns-name` (see namespace-named:
+  required first if it is not loaded, created if it has no file); returns the last value, printed. Leading
+  newlines and spaces count, so the manager can make line and column numbers in errors match its own."
   [ns-name code]
-  (let [sym (symbol ns-name)
-        the-ns (or (find-ns sym)
-                   (do (require sym) (find-ns sym)))]
+  (let [the-ns (namespace-named (symbol ns-name))
+        reader (LineNumberingPushbackReader. (StringReader. ^String code))]
+    (skip-whitespace! reader)
     (binding [*ns* the-ns]
-      (pr-str (load-string code)))))
+      (pr-str (Compiler/load reader)))))
+
+(defn failure-details
+  "What the manager is told about an evaluation that threw `failure` (see prefork.EvalResult/details): the
+  root cause's \"root-class\" and \"root-message\", the printed \"ex-data\" of the innermost exception with
+  some (the compiler's own location data does not count), and the compiler's \"line\" and \"column\"."
+  [^Throwable failure]
+  (let [chain (take 20 (take-while some? (iterate #(.getCause ^Throwable %) failure)))
+        ^Throwable root (last chain)
+        compiler? #(instance? Compiler$CompilerException %)
+        location (some #(when (compiler? %) (ex-data %)) chain)
+        data (some #(when-not (compiler? %) (ex-data %)) (reverse chain))]
+    (cond-> {"root-class" (.getName (class root)) "root-message" (or (.getMessage root) "")}
+      data (assoc "ex-data" (binding [*print-length* 20 *print-level* 4] (pr-str data)))
+      (:clojure.error/line location) (assoc "line" (str (:clojure.error/line location)))
+      (:clojure.error/column location) (assoc "column" (str (:clojure.error/column location))))))

@@ -80,6 +80,17 @@ public abstract class BaseChild {
         throw new UnsupportedOperationException(getClass().getName() + " does not evaluate code");
     }
 
+    /**
+     * What the manager is told about an evaluation that threw {@code failure} (see {@link EvalResult#details()}).
+     * The default gives the root cause's class and message; a child with an evaluator may add
+     * {@link EvalResult#LINE}, {@link EvalResult#COLUMN} and {@link EvalResult#EX_DATA}. Runs in the worker.
+     */
+    protected Map<String, String> evalFailureDetails(Throwable failure) {
+        Throwable root = Failures.root(failure);
+        return Map.of(EvalResult.ROOT_CLASS, root.getClass().getName(),
+                EvalResult.ROOT_MESSAGE, root.getMessage() == null ? "" : root.getMessage());
+    }
+
     /** The listener's protocol: TCP, UDP or UNIX. */
     public final Protocol protocol() {
         return protocol;
@@ -255,6 +266,11 @@ public abstract class BaseChild {
         @Override
         public Object evaluate(BaseChild child, String ns, String code) throws Exception {
             return child.evaluate(ns, code);
+        }
+
+        @Override
+        public Map<String, String> evalFailureDetails(BaseChild child, Throwable failure) {
+            return child.evalFailureDetails(failure);
         }
     }
 }

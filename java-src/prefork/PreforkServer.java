@@ -197,6 +197,9 @@ public final class PreforkServer implements AutoCloseable {
     /**
      * Like {@link #evalInWorkers}, and also recorded, so that workers started later (replacements, pool
      * growth) evaluate it before they serve, in order: the whole pool keeps the change until {@link #reload()}.
+     * A change that fails in every worker that answers is not recorded ({@link EvalResult#kept}); after a
+     * partial failure each worker that failed is marked ({@link WorkerInfo#stale()}) and asked to stop, so its
+     * replacement runs the recorded code. A worker that cannot apply the record fails its boot.
      */
     public Map<Long, EvalResult> redefine(String ns, String code, Duration timeout) {
         return await(broadcast(ns, code, true, timeout), timeout);

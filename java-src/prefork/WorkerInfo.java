@@ -13,6 +13,8 @@ import java.time.Instant;
  * @param lastActive when it last started or finished a request (or was spawned)
  * @param generation 1 for the first workers, incremented by every reload
  * @param listener the listener it serves, as {@link ListenerSpec#toString()} ("tcp://127.0.0.1:7000")
+ * @param stale null while the worker runs the recorded code; else why it does not (it could not apply a
+ *     recorded code change), and it is being replaced
  */
 public record WorkerInfo(int slot, long pid, WorkerState state, long requests, Instant startedAt,
-        Instant lastActive, long generation, String listener) {}
+        Instant lastActive, long generation, String listener, String stale) {}

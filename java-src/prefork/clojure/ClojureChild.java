@@ -71,6 +71,15 @@ public class ClojureChild extends BaseChild {
         return call("prefork.worker/evaluate", ns, code);
     }
 
+    /** The root cause, the ex-data and the compiler's line and column (prefork.worker/failure-details). */
+    @Override
+    protected Map<String, String> evalFailureDetails(Throwable failure) {
+        Map<String, String> details = new java.util.LinkedHashMap<>();
+        ((Map<?, ?>) call("prefork.worker/failure-details", failure))
+                .forEach((key, value) -> details.put(String.valueOf(key), String.valueOf(value)));
+        return details;
+    }
+
     private void invokeHook(String name) {
         Object hook = hooks.get(name);
         if (hook != null) {

@@ -59,4 +59,7 @@ public abstract class ChildAccess {
     public abstract void shutdown(BaseChild child, String error);
 
     public abstract Object evaluate(BaseChild child, String ns, String code) throws Exception;
+
+    /** What the manager is told about an evaluation that threw {@code failure}: root class, message and more. */
+    public abstract Map<String, String> evalFailureDetails(BaseChild child, Throwable failure);
 }

@@ -1,10 +1,14 @@
 package prefork.internal;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import prefork.EvalResult;
 
 /**
@@ -17,7 +21,7 @@ import prefork.EvalResult;
  * </ul>
  * EOF on the control pipe means the manager is gone. On the reply pipe shared by all workers (fd 5) each worker
  * answers an eval with one line of at most {@link #MAX_REPLY_BYTES} bytes, so that lines from different
- * workers never interleave: {@code <id> <pid> ok|error|timeout <text, with \ and newlines escaped>}.
+ * workers never interleave: {@code <id> <pid> ok|error|timeout <text>}, then an error's details ({@link Reply}).
  */
 public final class ControlProtocol {
     public static final int MAX_REPLY_BYTES = 4000;
@@ -101,29 +105,67 @@ public final class ControlProtocol {
         return length;
     }
 
-    /** A worker's answer to one eval. */
-    public record Reply(long id, long pid, EvalResult.Status status, String text) {
-        /** The reply line, cut to {@link #MAX_REPLY_BYTES} so that it is written atomically. */
+    /**
+     * A worker's answer to one eval. On the pipe: {@code <id> <pid> <status> <text>}, then one
+     * {@code \t<key>=<value>} per detail (error details, see {@link EvalResult#details()}); backslashes, newlines
+     * and tabs in the text and values are escaped.
+     */
+    public record Reply(long id, long pid, EvalResult.Status status, String text, Map<String, String> details) {
+        /** Detail values longer than this are cut, so that the details always fit in a reply line. */
+        public static final int MAX_DETAIL_CHARS = 300;
+
+        public Reply {
+            details = details == null ? Map.of() : Map.copyOf(details);
+        }
+
+        /** A reply without details. */
+        public Reply(long id, long pid, EvalResult.Status status, String text) {
+            this(id, pid, status, text, Map.of());
+        }
+
+        /**
+         * The reply line, at most {@link #MAX_REPLY_BYTES}, so that it is written atomically: details take at most
+         * half (a detail that does not fit is left out), the text is cut to the rest.
+         */
         public byte[] encode() {
-            String escaped = text.replace("\\", "\\\\").replace("\n", "\\n");
-            byte[] line = (id + " " + pid + " " + status.text() + " " + escaped).getBytes(StandardCharsets.UTF_8);
-            int length = Math.min(line.length, MAX_REPLY_BYTES - 1);
-            byte[] out = new byte[length + 1];
-            System.arraycopy(line, 0, out, 0, length);
-            out[length] = '\n';
+            ByteArrayOutputStream tail = new ByteArrayOutputStream();
+            for (Map.Entry<String, String> detail : new TreeMap<>(details).entrySet()) {
+                String value = detail.getValue();
+                byte[] field = ("\t" + escape(detail.getKey()) + "=" + escape(value.length() > MAX_DETAIL_CHARS
+                        ? value.substring(0, MAX_DETAIL_CHARS) : value)).getBytes(StandardCharsets.UTF_8);
+                if (tail.size() + field.length <= MAX_REPLY_BYTES / 2) {
+                    tail.writeBytes(field);
+                }
+            }
+            byte[] head = (id + " " + pid + " " + status.text() + " ").getBytes(StandardCharsets.UTF_8);
+            byte[] rest = tail.toByteArray();
+            byte[] body = fit(escape(text), MAX_REPLY_BYTES - 1 - head.length - rest.length);
+            byte[] out = new byte[head.length + body.length + rest.length + 1];
+            System.arraycopy(head, 0, out, 0, head.length);
+            System.arraycopy(body, 0, out, head.length, body.length);
+            System.arraycopy(rest, 0, out, head.length + body.length, rest.length);
+            out[out.length - 1] = '\n';
             return out;
         }
 
         /** Manager side: parses a reply line; null for a line that is not one. */
         public static Reply decode(String line) {
-            String[] parts = line.split(" ", 4);
+            String[] fields = line.split("\t");
+            String[] parts = fields[0].split(" ", 4);
             if (parts.length < 3) {
                 return null;
             }
             try {
                 EvalResult.Status status = EvalResult.Status.valueOf(parts[2].toUpperCase(java.util.Locale.ROOT));
                 String text = parts.length == 4 ? unescape(parts[3]) : "";
-                return new Reply(Long.parseLong(parts[0]), Long.parseLong(parts[1]), status, text);
+                Map<String, String> details = new LinkedHashMap<>();
+                for (int i = 1; i < fields.length; i++) {
+                    int equals = fields[i].indexOf('=');
+                    if (equals > 0) {
+                        details.put(unescape(fields[i].substring(0, equals)), unescape(fields[i].substring(equals + 1)));
+                    }
+                }
+                return new Reply(Long.parseLong(parts[0]), Long.parseLong(parts[1]), status, text, details);
             } catch (IllegalArgumentException e) {
                 return null;
             }
@@ -131,7 +173,24 @@ public final class ControlProtocol {
 
         /** The result the manager's caller sees. */
         public EvalResult result() {
-            return new EvalResult(pid, status, text);
+            return new EvalResult(pid, status, text, details);
+        }
+
+        private static String escape(String text) {
+            return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t");
+        }
+
+        /** The UTF-8 bytes of {@code text}, cut (at a character boundary) to at most {@code limit} bytes. */
+        private static byte[] fit(String text, int limit) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length <= limit) {
+                return bytes;
+            }
+            int end = Math.max(0, limit);
+            while (end > 0 && (bytes[end] & 0xC0) == 0x80) {
+                end--;
+            }
+            return java.util.Arrays.copyOf(bytes, end);
         }
 
         private static String unescape(String text) {
@@ -140,7 +199,7 @@ public final class ControlProtocol {
                 char c = text.charAt(i);
                 if (c == '\\' && i + 1 < text.length()) {
                     char next = text.charAt(++i);
-                    out.append(next == 'n' ? '\n' : next);
+                    out.append(next == 'n' ? '\n' : next == 't' ? '\t' : next);
                 } else {
                     out.append(c);
                 }

@@ -1,7 +1,6 @@
 package prefork.manager;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +48,7 @@ final class Supervisor implements Runnable {
     private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
     private final BootBackoff backoff;
     private final PoolStatistics statistics = new PoolStatistics();
+    private final WorkerViews views;
     private PoolBounds bounds;
     private long generation = 1;
     private boolean everReady;
@@ -68,6 +68,8 @@ final class Supervisor implements Runnable {
         this.releaseResources = releaseResources;
         this.bounds = config.bounds();
         this.backoff = new BootBackoff(config.log());
+        this.views = new WorkerViews(scoreboard, listener);
+        code.attach(this::submit, this::livePids, this::replaceStale, processes, config.log());
     }
 
     /** Sets the handle passed to hooks; called once, before the thread starts. */
@@ -167,7 +169,7 @@ final class Supervisor implements Runnable {
             config.log().log(worker + " exited (" + cause + "): " + WaitStatus.describe(status.getAsInt())
                     + " after " + requests + " requests, " + ageMillis(worker) + " ms"
                     + (bootError.isEmpty() ? "" : ": " + bootError));
-            WorkerInfo info = info(worker, WorkerState.STOPPING, requests);
+            WorkerInfo info = views.info(worker, WorkerState.STOPPING, requests);
             int raw = status.getAsInt();
             HookRunner.run(config.log(), "workerExited", () -> hooks.workerExited(server, info, cause, raw));
             if (!worker.ready && shutdownDeadline == null) {
@@ -199,7 +201,7 @@ final class Supervisor implements Runnable {
                 everReady = true;
                 backoff.reset();
                 config.log().log(worker + " ready in " + ageMillis(worker) + " ms");
-                WorkerInfo info = info(worker);
+                WorkerInfo info = views.info(worker);
                 HookRunner.run(config.log(), "workerReady", () -> hooks.workerReady(server, info));
             }
         }
@@ -227,7 +229,7 @@ final class Supervisor implements Runnable {
                 kill(worker, ExitCause.TIMED_OUT);
                 config.log().log(worker + " busy for " + busyFor / 1_000_000 + " ms on a connection from port "
                         + scoreboard.remotePort(worker.slot) + ": killed (timeout " + config.get(Options.TIMEOUT) + ")");
-                WorkerInfo info = info(worker);
+                WorkerInfo info = views.info(worker);
                 HookRunner.run(config.log(), "workerTimedOut", () -> hooks.workerTimedOut(server, info));
             } else if (!worker.ready && now - worker.startedNanos > config.get(Options.START_TIMEOUT).toNanos()) {
                 kill(worker, ExitCause.BOOT_TIMED_OUT);
@@ -315,9 +317,19 @@ final class Supervisor implements Runnable {
      * completes with each worker's result by pid.
      */
     CompletableFuture<Map<Long, EvalResult>> broadcast(String ns, String text, boolean record, Duration timeout) {
-        List<Long> pids = workers.values().stream().filter(w -> !w.stopRequested && !w.killed())
-                .map(w -> w.pid).toList();
-        return code.send(processes, pids, ns, text, record, timeout);
+        return code.send(livePids(), ns, text, record, timeout);
+    }
+
+    private List<Long> livePids() {
+        return workers.values().stream().filter(w -> !w.stopRequested && !w.killed()).map(w -> w.pid).toList();
+    }
+
+    /** A worker whose code differs from the record is marked (see {@link WorkerInfo#stale()}) and replaced. */
+    private void replaceStale(long pid, String why) {
+        workers.values().stream().filter(w -> w.pid == pid && w.stale == null).findFirst().ifPresent(w -> {
+            w.stale = why;
+            requestStop(w, "is stale (" + why + ")");
+        });
     }
 
     void resize(PoolBounds newBounds) {
@@ -333,20 +345,11 @@ final class Supervisor implements Runnable {
     }
 
     List<WorkerInfo> workers() {
-        return workers.values().stream().map(this::info).toList();
+        return workers.values().stream().map(views::info).toList();
     }
 
     ServerStats stats() {
-        int busy = 0, idle = 0, starting = 0;
-        long liveRequests = 0;
-        for (WorkerHandle worker : workers.values()) {
-            WorkerState state = state(worker);
-            busy += state == WorkerState.BUSY ? 1 : 0;
-            idle += state == WorkerState.IDLE ? 1 : 0;
-            starting += state == WorkerState.STARTING ? 1 : 0;
-            liveRequests += scoreboard.requests(worker.slot);
-        }
-        return statistics.snapshot(liveRequests, busy, idle, starting, generation, peakWorkers);
+        return views.stats(workers.values(), statistics, generation, peakWorkers);
     }
 
     private void spawn() {
@@ -360,7 +363,7 @@ final class Supervisor implements Runnable {
         try {
             long mark = processes.outputMark();
             long pid = processes.spawn(slot, maxRequests);
-            code.spawned(processes, pid);
+            code.spawned(pid);
             WorkerHandle worker = new WorkerHandle(slot, pid, generation, maxRequests);
             worker.outputMark = mark;
             workers.put(slot, worker);
@@ -396,29 +399,6 @@ final class Supervisor implements Runnable {
     private int countReady(long ofGeneration) {
         return (int) workers.values().stream()
                 .filter(w -> w.ready && w.generation == ofGeneration && !w.stopRequested).count();
-    }
-
-    private WorkerState state(WorkerHandle worker) {
-        long state = scoreboard.state(worker.slot);
-        if (worker.stopRequested || worker.killed() || state == Scoreboard.STOPPING) {
-            return WorkerState.STOPPING;
-        }
-        if (!worker.ready) {
-            return WorkerState.STARTING;
-        }
-        return state == Scoreboard.BUSY ? WorkerState.BUSY : WorkerState.IDLE;
-    }
-
-    private WorkerInfo info(WorkerHandle worker) {
-        return info(worker, state(worker), scoreboard.requests(worker.slot));
-    }
-
-    private WorkerInfo info(WorkerHandle worker, WorkerState state, long requests) {
-        long sinceActive = System.nanoTime() - scoreboard.lastActive(worker.slot);
-        Instant lastActive = scoreboard.lastActive(worker.slot) == 0 ? worker.startedAt
-                : Instant.now().minusNanos(Math.max(0, sinceActive));
-        return new WorkerInfo(worker.slot, worker.pid, state, requests, worker.startedAt, lastActive,
-                worker.generation, listener);
     }
 
     private static long ageMillis(WorkerHandle worker) {

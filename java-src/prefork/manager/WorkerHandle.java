@@ -19,6 +19,8 @@ final class WorkerHandle {
     long stopRequestedNanos;
     /** Why the manager killed it, or null while it has not. */
     ExitCause killCause;
+    /** Why its code differs from the record (it is then asked to stop), or null. */
+    String stale;
 
     WorkerHandle(int slot, long pid, long generation, long maxRequests) {
         this.slot = slot;

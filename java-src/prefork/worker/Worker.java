@@ -64,16 +64,26 @@ public final class Worker {
         Worker worker;
         try {
             worker = boot(launch, scoreboard, control);
+            control.replayRecorded(worker.child);
+        } catch (WorkerControl.ReplayFailure e) {
+            log(e.getMessage());
+            bootFailed(launch, scoreboard, e.getMessage());
+            return;
         } catch (Throwable e) {
             String message = "cannot boot " + launch.launch().childClass() + ": " + describe(e);
             log(message + "\n" + stackTrace(e));
-            scoreboard.setMessage(launch.slot(), message);
-            scoreboard.setState(launch.slot(), Scoreboard.BOOT_FAILED);
-            System.exit(WorkerFds.EXIT_BOOT_FAILED);
+            bootFailed(launch, scoreboard, message);
             return;
         }
-        control.booted(worker, worker.child);
+        control.serving(worker, worker.child);
         worker.run();
+    }
+
+    /** Leaves why in the scoreboard slot, for the manager's log, and exits with EXIT_BOOT_FAILED. */
+    private static void bootFailed(WorkerLaunch.Instance launch, Scoreboard scoreboard, String message) {
+        scoreboard.setMessage(launch.slot(), message);
+        scoreboard.setState(launch.slot(), Scoreboard.BOOT_FAILED);
+        System.exit(WorkerFds.EXIT_BOOT_FAILED);
     }
 
     private static Worker boot(WorkerLaunch.Instance instance, Scoreboard scoreboard, WorkerControl control)

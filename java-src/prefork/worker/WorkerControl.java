@@ -6,6 +6,7 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +27,9 @@ import prefork.internal.WorkerFds;
  * The worker's side of the control pipe ({@link ControlProtocol}). A daemon thread reads it from the start:
  * EOF means the manager is gone and the worker halts at once; {@code stop} asks for a graceful exit; evals
  * and {@code serve} are queued. Once the child has booted, the recorded code changes the manager sent first
- * are applied in order, up to {@code serve}; then a second thread applies later evals, holding the request
- * lock, so code changes land between connections, never during one, and answers each on the reply pipe.
+ * are applied in order, up to {@code serve} (one that fails fails the boot); then a second thread applies later
+ * evals, holding the request lock, so code changes land between connections, never during one, and answers
+ * each on the reply pipe, an error with its root cause ({@link BaseChild#evalFailureDetails}).
  */
 final class WorkerControl {
     /** How long a booted worker waits for the manager's {@code serve}, which it sends right after the spawn. */
@@ -36,7 +38,6 @@ final class WorkerControl {
     private final ReentrantLock requestLock = new ReentrantLock();
     private volatile Worker worker;
     private volatile boolean stopRequested;
-    private long lastApplied;
 
     /** Starts the thread that watches the control pipe. */
     void watch() {
@@ -51,21 +52,28 @@ final class WorkerControl {
     }
 
     /**
-     * The child has booted: applies the recorded code changes (sent before {@code serve}), then starts applying
-     * later evals. A stop that arrived meanwhile takes effect now.
+     * The child has booted: applies the recorded code changes the manager sent before {@code serve}, in order.
+     * Throws ReplayFailure, naming the change and its root cause, when one of them fails: the worker then fails
+     * its boot, since it would not run the code the rest of the pool runs.
      */
-    void booted(Worker booted, BaseChild child) throws InterruptedException {
+    void replayRecorded(BaseChild child) throws InterruptedException, ReplayFailure {
         for (Message message = pending.poll(SERVE_WAIT_SECONDS, TimeUnit.SECONDS); !(message instanceof Serve);
                 message = pending.poll(SERVE_WAIT_SECONDS, TimeUnit.SECONDS)) {
             if (message == null) {
                 Worker.log("the manager sent no serve within " + SERVE_WAIT_SECONDS + " s; serving anyway");
-                break;
+                return;
             }
-            Reply reply = evaluate(child, (Eval) message);
+            Eval eval = (Eval) message;
+            Reply reply = evaluate(child, eval);
             if (reply.status() != EvalResult.Status.OK) {
-                Worker.log("replaying code change " + reply.id() + " failed: " + reply.text());
+                throw new ReplayFailure("cannot apply recorded code change " + eval.id() + " in " + eval.ns() + ": "
+                        + reply.text());
             }
         }
+    }
+
+    /** The worker serves from now on: later evals are applied between requests; a stop that arrived takes effect. */
+    void serving(Worker booted, BaseChild child) {
         worker = booted;
         if (stopRequested) {
             booted.stop();
@@ -73,6 +81,13 @@ final class WorkerControl {
         Thread applier = new Thread(() -> applyQueued(child), "prefork-eval");
         applier.setDaemon(true);
         applier.start();
+    }
+
+    /** A recorded code change that this worker could not apply; its message is the worker's boot error. */
+    static final class ReplayFailure extends Exception {
+        ReplayFailure(String message) {
+            super(message);
+        }
     }
 
     private void readControlPipe() {
@@ -99,9 +114,7 @@ final class WorkerControl {
         try (OutputStream replies = new FileOutputStream(WorkerFds.path(WorkerFds.REPLIES))) {
             while (true) {
                 if (pending.take() instanceof Eval eval) {
-                    Reply reply = eval.id() <= lastApplied
-                            ? new Reply(eval.id(), ProcessHandle.current().pid(), EvalResult.Status.OK, "(already applied)")
-                            : evaluate(child, eval);
+                    Reply reply = evaluate(child, eval);
                     replies.write(reply.encode());
                     replies.flush();
                 }
@@ -118,12 +131,28 @@ final class WorkerControl {
             Object value = ChildAccess.get().evaluate(child, eval.ns(), eval.code());
             return new Reply(eval.id(), pid, EvalResult.Status.OK, String.valueOf(value));
         } catch (Throwable e) {
-            Throwable root = Failures.root(Failures.survive(e));
-            String cause = root == e ? e.toString() : e + "; caused by " + root;
-            return new Reply(eval.id(), pid, EvalResult.Status.ERROR, cause);
+            Map<String, String> details = failureDetails(child, Failures.survive(e));
+            return new Reply(eval.id(), pid, EvalResult.Status.ERROR, describe(details), details);
         } finally {
-            lastApplied = Math.max(lastApplied, eval.id());
             requestLock.unlock();
         }
+    }
+
+    private static Map<String, String> failureDetails(BaseChild child, Throwable failure) {
+        try {
+            return ChildAccess.get().evalFailureDetails(child, failure);
+        } catch (RuntimeException | LinkageError e) {
+            Throwable root = Failures.root(failure);
+            return Map.of(EvalResult.ROOT_CLASS, root.getClass().getName(),
+                    EvalResult.ROOT_MESSAGE, String.valueOf(root.getMessage()));
+        }
+    }
+
+    /** The root cause in one line: {@code "class: message (line 3) {ex-data}"}. */
+    private static String describe(Map<String, String> details) {
+        String message = details.getOrDefault(EvalResult.ROOT_MESSAGE, "");
+        return details.getOrDefault(EvalResult.ROOT_CLASS, "?") + (message.isEmpty() ? "" : ": " + message)
+                + (details.containsKey(EvalResult.LINE) ? " (line " + details.get(EvalResult.LINE) + ")" : "")
+                + (details.containsKey(EvalResult.EX_DATA) ? " " + details.get(EvalResult.EX_DATA) : "");
     }
 }

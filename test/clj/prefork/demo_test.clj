@@ -5,7 +5,8 @@
             [clojure.set :as set]
             [clojure.string :as str]
             [clojure.test :refer [deftest is testing]]
-            [nrepl.core :as nrepl]))
+            [nrepl.core :as nrepl]
+            [prefork.test-support :refer [alive?]]))
 
 (defn- read-line-within
   "The next stdout line of the demo, waiting at most `seconds`."
@@ -22,11 +23,6 @@
       (.write out (.getBytes (str text "\n")))
       (.flush out)
       (.readLine ^java.io.BufferedReader in))))
-
-(defn- alive? [pid]
-  (let [stat (io/file (str "/proc/" pid "/stat"))]
-    (and (.exists stat)
-         (not (re-find #"\) Z" (try (slurp stat) (catch Exception _ ") Z")))))))
 
 (defn- worker-pids
   "The pids of the demo's worker JVMs (not the class data training JVM, which is a child too)."

@@ -15,3 +15,8 @@
         (.write out (.getBytes (str line "\n") "UTF-8"))
         (.flush out)
         (recur)))))
+
+(defn linger
+  "An on-shutdown hook that keeps an exiting worker for 3 s, so that tests can see it :stopping."
+  [_error]
+  (Thread/sleep 3000))
