@@ -17,6 +17,10 @@ final class WorkerHandle {
     long stopRequestedNanos;
     /** Why the manager killed it, or null while it has not. */
     ExitCause killCause;
+    /** Why the manager asked it to stop, when that is a cause of its own (memory); null otherwise. */
+    ExitCause stopCause;
+    /** When its memory is next sampled (System.nanoTime); 0 until the memory limit first sees it. */
+    long nextMemoryCheckNanos;
 
     WorkerHandle(int slot, long pid, long generation, long maxRequests) {
         this.slot = slot;
@@ -47,7 +51,10 @@ final class WorkerHandle {
         if (maxRequests > 0 && requests >= maxRequests) {
             return ExitCause.RECYCLED;
         }
-        return stopRequested ? ExitCause.STOPPED : ExitCause.EXITED;
+        if (stopRequested) {
+            return stopCause != null ? stopCause : ExitCause.STOPPED;
+        }
+        return ExitCause.EXITED;
     }
 
     @Override
