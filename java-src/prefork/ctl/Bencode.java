@@ -37,14 +37,16 @@ final class Bencode {
             out.writeBytes(("i" + value + "e").getBytes(StandardCharsets.US_ASCII));
         } else if (value instanceof List<?> list) {
             out.write('l');
-            list.forEach(item -> write(out, item));
+            for (Object item : list) {
+                write(out, item);
+            }
             out.write('e');
         } else if (value instanceof Map<?, ?> map) {
             out.write('d');
-            new java.util.TreeMap<>(map).forEach((key, item) -> {
-                write(out, (String) key);
-                write(out, item);
-            });
+            for (Map.Entry<?, ?> entry : new java.util.TreeMap<>(map).entrySet()) {
+                write(out, (String) entry.getKey());
+                write(out, entry.getValue());
+            }
             out.write('e');
         } else {
             throw new IllegalArgumentException("bencode cannot write " + value);

@@ -97,7 +97,8 @@ final class ControlConnection implements AutoCloseable {
                     if (key.equals("status") && value instanceof List<?> list) {
                         statuses.addAll(list);
                     } else if ((key.equals("out") || key.equals("err")) && value instanceof String text) {
-                        merged.merge(key, text, (a, b) -> (String) a + b);
+                        Object before = merged.get(key);
+                        merged.put(key, before == null ? text : before + text);
                     } else {
                         merged.put(key, value);
                     }

@@ -36,9 +36,6 @@ record CtlArguments(String host, int port, Path socket, long timeoutMillis, Stri
         }
     }
 
-    private static final List<Option<Integer>> BOUNDS = List.of(Options.MIN_SERVERS, Options.MAX_SERVERS,
-            Options.MIN_SPARE_SERVERS, Options.MAX_SPARE_SERVERS);
-
     static CtlArguments parse(String[] args) throws Usage {
         Integer port = null;
         String host = null;
@@ -121,11 +118,14 @@ record CtlArguments(String host, int port, Path socket, long timeoutMillis, Stri
         return rest;
     }
 
+    /** The four bounds, checked as the launcher checks them (the option catalogue loads only for resize). */
     private static void resize(Map<String, Object> request, List<String> rest) throws Usage {
+        List<Option<Integer>> bounds = List.of(Options.MIN_SERVERS, Options.MAX_SERVERS, Options.MIN_SPARE_SERVERS,
+                Options.MAX_SPARE_SERVERS);
         request.put("op", CtlProtocol.RESIZE);
         for (int i = 0; i < rest.size(); i++) {
             String flag = rest.get(i);
-            Option<Integer> bound = BOUNDS.stream().filter(o -> o.flag().equals(flag)).findFirst()
+            Option<Integer> bound = bounds.stream().filter(o -> o.flag().equals(flag)).findFirst()
                     .orElseThrow(() -> new Usage("resize does not take " + flag + "; it takes --min-servers N, "
                             + "--max-servers N, --min-spare-servers N, --max-spare-servers N"));
             String value = value(rest.toArray(String[]::new), i++);
