@@ -56,7 +56,8 @@ record CtlArguments(String host, int port, Path socket, long timeoutMillis, Stri
                 case "--config" -> {
                     Properties file = config(value);
                     port = port != null || file.getProperty("nrepl-port") == null ? port
-                            : number("nrepl-port in " + value, file.getProperty("nrepl-port").trim(), 0, 65535);
+                            : Integer.valueOf(number("nrepl-port in " + value, file.getProperty("nrepl-port").trim(), 0,
+                                    65535));
                     host = host != null ? host : trimmed(file.getProperty("nrepl-bind"));
                     socket = socket != null || file.getProperty("nrepl-socket") == null ? socket
                             : Path.of(file.getProperty("nrepl-socket").trim());
