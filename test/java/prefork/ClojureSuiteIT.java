@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(600)
 class ClojureSuiteIT {
-    private static final String[] NAMESPACES = {"prefork.server-test", "prefork.nrepl-test", "prefork.demo-test"};
-    private static final int AT_LEAST = 7; // the deftests in test/clj today
+    private static final String[] NAMESPACES = {"prefork.server-test", "prefork.nrepl-test", "prefork.demo-test",
+        "prefork.operator-test"};
+    private static final int AT_LEAST = 8; // the deftests in test/clj today
 
     @AfterEach
     void noProcessLeft() {
