@@ -4,8 +4,10 @@
   top-level form of an eval that defines or loads code (prefork.mirror/defines?) in a watched namespace, and
   a load-file of a watched namespace's file, go to every live worker as a redefinition once the manager has
   evaluated them; everything else runs in the manager only. It reports each worker's result, and exposes
-  the controls as nREPL ops (prefork/workers, prefork/stats, prefork/resize, prefork/reload,
-  prefork/eval-in-workers) for any nREPL client."
+  the controls as nREPL ops (prefork/status, prefork/workers, prefork/stats, prefork/resize, prefork/reload,
+  prefork/stop, prefork/eval, prefork/eval-in-workers) for any nREPL client, `prefork ctl` among them: the
+  ops ctl uses, their parameters and answers are documented, with the client's end, in
+  java-src/prefork/ctl/CtlProtocol.java."
   (:require [clojure.string :as str]
             [nrepl.middleware :refer [set-descriptor!]]
             [nrepl.middleware.interruptible-eval :as interruptible-eval]
@@ -14,9 +16,11 @@
             [nrepl.transport :as t]
             [prefork.mirror :as mirror]
             [prefork.server :as ps])
-  (:import (java.nio.file Files Path)
+  (:import (java.io StringWriter)
+           (java.nio.file Files Path)
            (java.nio.file.attribute PosixFilePermissions)
-           (prefork PreforkServer)))
+           (prefork InvalidOptionException Option$Surface PreforkServer)
+           (prefork.manager StatusTable)))
 
 (set! *warn-on-reflection* true)
 
@@ -125,10 +129,13 @@
                  :when v]
              [k (if (string? v) (Long/parseLong v) v)])))
 
-(defn- wire [m]
+(defn- wire
+  "A map as bencode can carry it: keyword keys and values become names, numbers that are not whole and nil
+  become strings."
+  [m]
   (into {} (map (fn [[k v]] [(name k) (cond (keyword? v) (name v)
                                             (map? v) (wire v)
-                                            (number? v) v
+                                            (integer? v) v
                                             :else (str v))]))
         m))
 
@@ -148,18 +155,98 @@
     (report! msg results record?)
     {}))
 
-(defn- control-op [{:keys [op transport] :as msg} server]
+(defn- json-string [^String s]
+  (let [out (StringBuilder. "\"")]
+    (doseq [c s]
+      (case c
+        \" (.append out "\\\"")
+        \\ (.append out "\\\\")
+        \newline (.append out "\\n")
+        \return (.append out "\\r")
+        \tab (.append out "\\t")
+        (if (< (int c) 32)
+          (.append out (format "\\u%04x" (int c)))
+          (.append out (char c)))))
+    (str (.append out "\""))))
+
+(defn- json
+  "Plain data (maps, sequences, strings, keywords, numbers, booleans, nil) as JSON text."
+  [x]
+  (cond (nil? x) "null"
+        (boolean? x) (str x)
+        (integer? x) (str x)
+        (number? x) (let [d (double x)] (if (or (Double/isNaN d) (Double/isInfinite d)) "null" (str d)))
+        (keyword? x) (json-string (name x))
+        (string? x) (json-string x)
+        (map? x) (str "{" (str/join "," (for [[k v] x] (str (json-string (if (keyword? k) (name k) (str k))) ":" (json v)))) "}")
+        (sequential? x) (str "[" (str/join "," (map json x)) "]")
+        :else (json-string (str x))))
+
+(defn- lines
+  "\"key value\" lines, nested maps flattened as key.subkey."
+  [m]
+  (apply str (for [[k v] (sort-by (comp str key) m)]
+               (if (map? v)
+                 (lines (into {} (map (fn [[k2 v2]] [(str (name k) "." (name k2)) v2])) v))
+                 (str (name k) " " (if (keyword? v) (name v) (if (nil? v) "-" v)) "\n")))))
+
+(defn- formatted [msg k data text-fn]
+  (case (:format msg)
+    "json" {:json (json data)}
+    "text" {:text (text-fn data)}
+    {k (if (map? data) (wire data) (mapv wire data))}))
+
+(defn- eval-op
+  "prefork/eval: `code` in the manager (value printed, output captured) or, with workers \"true\", in every live
+  worker (one result per worker; an error status when any failed)."
+  [msg server]
+  (let [ns-name (or (:ns msg) "user")
+        code (or (:code msg) (throw (ex-info "prefork/eval needs code" {})))]
+    (if (= "true" (str (:workers msg)))
+      (let [results (ps/eval-in-workers server code {:ns ns-name
+                                                     :timeout-seconds (Double/parseDouble (str (or (:timeout msg) 10)))})
+            failed (remove (comp #{:ok} :status val) results)]
+        (cond-> {:results (vec (for [[pid {:keys [status value]}] results]
+                                 {"pid" pid "status" (name status) "value" value}))}
+          (seq failed) (assoc :err (str (count failed) " of " (count results) " workers did not answer ok\n")
+                              :status #{:error})))
+      (let [target (or (find-ns (symbol ns-name)) (throw (ex-info (str "no namespace " ns-name " in the manager") {})))
+            out (StringWriter.)
+            value (binding [*out* out *ns* target ps/*server* server]
+                    (load-string code))]
+        {:value (pr-str value) :out (str out)}))))
+
+(defn- refusal
+  "The reason of a failed control op: an invalid option in the words of the launcher (ctl's flags); else the
+  message, and the root cause's class and message when it is another exception (an eval's)."
+  [^Throwable e]
+  (let [chain (take-while some? (iterate ex-cause e))
+        ^Throwable root (last chain)]
+    (if-let [^InvalidOptionException invalid (some #(when (instance? InvalidOptionException %) %) chain)]
+      (.messageFor invalid Option$Surface/LAUNCHER)
+      (str (or (ex-message e) (str e))
+           (when-not (identical? root e) (str "; caused by " (.getName (class root)) ": " (ex-message root)))))))
+
+(defn- control-op [{:keys [op transport] :as msg} ^PreforkServer server]
   (try
-    (let [reply (case op
-                  "prefork/workers" {:workers (mapv wire (ps/workers server))}
-                  "prefork/stats" {:stats (wire (ps/stats server))}
-                  "prefork/resize" {:bounds (wire (ps/resize! server (bounds-params msg)))}
-                  "prefork/reload" (do (ps/reload! server) {:reloading "true"})
-                  "prefork/eval-in-workers" (eval-in-workers-op msg server))]
-      (when (seq reply) (t/send transport (response-for msg reply))))
-    (t/send transport (response-for msg {:status :done}))
+    (let [answer (case op
+                   "prefork/status" {:status-table (.statusTable server)}
+                   "prefork/workers" (formatted msg :workers (ps/workers server)
+                                                (fn [_] (StatusTable/rows (.workers server) (> (count (.listeners server)) 1))))
+                   "prefork/stats" (formatted msg :stats (ps/stats server) lines)
+                   "prefork/resize" {:bounds (wire (ps/resize! server (bounds-params msg)))}
+                   "prefork/reload" (do (ps/reload! server) {:reloading "true"})
+                   "prefork/stop" {:stopping (if (= "true" (str (:now msg))) "now" "graceful")}
+                   "prefork/eval" (eval-op msg server)
+                   "prefork/eval-in-workers" (eval-in-workers-op msg server)
+                   (throw (ex-info (str "unknown prefork op " op) {})))
+          status (:status answer)]
+      (t/send transport (response-for msg (dissoc answer :status)))
+      (t/send transport (response-for msg {:status (conj (or status #{}) :done)}))
+      (when (= op "prefork/stop")
+        (if (= "now" (:stopping answer)) (.shutdownNow server) (.shutdown server))))
     (catch Exception e
-      (t/send transport (response-for msg {:err (str (ex-message e) "\n") :status #{:error :done}})))))
+      (t/send transport (response-for msg {:err (str (refusal e) "\n") :status #{:error :done}})))))
 
 (defn wrap-prefork
   "nREPL middleware for the prefork control plane (see the namespace docstring). Finds its server in the
@@ -189,10 +276,24 @@
 (set-descriptor! #'wrap-prefork
                  {:requires #{"clone"}
                   :expects #{"eval" "load-file"}
-                  :handles {"prefork/workers" {:doc "Lists the live workers: slot, pid, state, requests, started-at, last-active, generation, and stale (why) on a worker being replaced because it does not run the recorded code."
-                                               :returns {"workers" "A list of maps, one per worker."}}
+                  :handles {"prefork/status" {:doc "The status table: one row per worker, then the pool bounds and totals."
+                                              :returns {"status-table" "Text."}}
+                            "prefork/workers" {:doc "Lists the live workers: slot, pid, state, requests, started-at, last-active, generation, listener, busy-ms, client, rss-bytes, pss-bytes, cpu-seconds, previous-exit, and stale (why) on a worker being replaced because it does not run the recorded code."
+                                               :optional {"format" "\"json\" or \"text\" (the table's rows)"}
+                                               :returns {"workers" "A list of maps, one per worker."
+                                                         "json" "With format json." "text" "With format text."}}
                             "prefork/stats" {:doc "Counters (served, spawned, exits by cause), busy/idle/starting counts and the pool bounds."
-                                             :returns {"stats" "A map."}}
+                                             :optional {"format" "\"json\" or \"text\" (key value lines)"}
+                                             :returns {"stats" "A map." "json" "With format json." "text" "With format text."}}
+                            "prefork/stop" {:doc "Stops the server after answering: gracefully (as TERM), or at once with now."
+                                            :optional {"now" "\"true\": kill the workers at once"}
+                                            :returns {"stopping" "\"graceful\" or \"now\""}}
+                            "prefork/eval" {:doc "Evaluates code in the manager, or with workers \"true\" in every live worker."
+                                            :requires {"code" "Clojure source"}
+                                            :optional {"ns" "namespace (default user)" "workers" "\"true\""
+                                                       "timeout" "seconds the workers may take (default 10)"}
+                                            :returns {"value" "The manager's value, printed." "out" "What it printed."
+                                                      "results" "Per worker: pid, status (ok, error, timeout), value."}}
                             "prefork/resize" {:doc "Changes the pool bounds live; omitted bounds are kept."
                                               :optional {"min-servers" "integer" "max-servers" "integer"
                                                          "min-spare-servers" "integer" "max-spare-servers" "integer"}

@@ -1,7 +1,7 @@
 (ns prefork.repl
   "prefork.server's control functions for the REPL of a server's control plane: the same names, without the
   server argument; each acts on prefork.server/*server*, which the control plane binds in every session.
-  (require '[prefork.repl :as p]) then (p/workers), (p/stats), (p/resize! {:max-servers 8}), (p/reload!)."
+  (require '[prefork.repl :as p]) then (p/status), (p/workers), (p/stats), (p/resize! {:max-servers 8}), (p/reload!)."
   (:require [prefork.server :as ps]))
 
 (set! *warn-on-reflection* true)
@@ -13,6 +13,7 @@
 
 (defn workers "See prefork.server/workers." [] (ps/workers (server)))
 (defn stats "See prefork.server/stats." [] (ps/stats (server)))
+(defn status "See prefork.server/status." [] (ps/status (server)))
 (defn resize! "See prefork.server/resize!." [bounds] (ps/resize! (server) bounds))
 (defn reload! "See prefork.server/reload!." [] (ps/reload! (server)))
 (defn server-port "See prefork.server/server-port." [] (ps/server-port (server)))

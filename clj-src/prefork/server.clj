@@ -155,19 +155,40 @@
   (let [port (.controlPlanePort (java-server server))]
     (when (>= port 0) port)))
 
+(defn- client-text [^WorkerInfo w]
+  (when-let [client (.client w)]
+    (let [host (.getHostAddress (.getAddress client))]
+      (str (if (str/includes? host ":") (str "[" host "]") host) ":" (.getPort client)))))
+
 (defn- worker-map [^WorkerInfo w]
   (cond-> {:slot (.slot w) :pid (.pid w) :state (keyword (str/lower-case (str (.state w))))
            :requests (.requests w) :started-at (str (.startedAt w)) :last-active (str (.lastActive w))
-           :generation (.generation w) :listener (.listener w)}
+           :generation (.generation w) :listener (.listener w)
+           :busy-ms (some-> (.busyFor w) (.toMillis))
+           :client (client-text w)
+           :rss-bytes (when (>= (.rssBytes w) 0) (.rssBytes w))
+           :pss-bytes (when (>= (.pssBytes w) 0) (.pssBytes w))
+           :cpu-seconds (some-> (.cpuTime w) (.toNanos) (/ 1e9))
+           :previous-exit (some-> (.previousExit w) str keyword)}
     (.stale w) (assoc :stale (.stale w))))
 
 (defn workers
-  "One map per live worker, by listener then slot: :slot :pid :state (:starting :idle :busy :stopping)
-  :requests :started-at :last-active (ISO-8601 strings) :generation :listener (\"tcp://127.0.0.1:7000\"), and
+  "One map of plain data per live worker, by listener then slot: :slot :pid :state (:starting :idle :busy
+  :stopping) :requests :started-at :last-active (ISO-8601 strings) :generation :listener
+  (\"tcp://127.0.0.1:7000\") :busy-ms (nil unless busy) :client (\"127.0.0.1:51234\" or \"[::1]:51234\", nil
+  unless busy) :rss-bytes :pss-bytes (from /proc/PID/smaps_rollup) :cpu-seconds (user + system, from
+  /proc/PID/stat) :previous-exit (why the slot's previous worker exited, e.g. :recycled; nil for none), and
   :stale on a worker that does not run the recorded code (why: it could not apply a redefinition the other
   workers applied); such a worker is :stopping, and its replacement starts with the recorded code."
   [server]
   (mapv worker-map (.workers (java-server server))))
+
+(defn status
+  "Prints the operator's status table of `server` (what `prefork ctl status` prints): one row per worker,
+  then the pool bounds and totals. Returns nil."
+  [server]
+  (print (.statusTable (java-server server)))
+  (flush))
 
 (defn stats
   "Counters: :served (requests, all workers ever), :spawned, :exits (cause keyword -> count), :busy :idle

@@ -33,6 +33,7 @@ public abstract class BaseChild {
     private DatagramChannel datagramChannel;
     private InetSocketAddress address;
     private volatile boolean closed;
+    private boolean denied;
     private String error;
     private Map<String, String> properties = Map.of();
 
@@ -190,10 +191,12 @@ public abstract class BaseChild {
     }
 
     private void runHooks() throws Exception {
+        denied = false;
         postAccept();
         if (allowDeny()) {
             processRequest();
         } else {
+            denied = true;
             requestDenied();
         }
     }
@@ -249,6 +252,11 @@ public abstract class BaseChild {
         @Override
         public Throwable serve(BaseChild child, DatagramChannel socket, byte[] payload, InetSocketAddress sender) {
             return child.serve(socket, payload, sender);
+        }
+
+        @Override
+        public boolean denied(BaseChild child) {
+            return child.denied;
         }
 
         @Override

@@ -14,6 +14,8 @@ public enum ExitCause {
     STOPPED,
     /** Exited cleanly after its maxRequests. */
     RECYCLED,
+    /** Asked to stop because it used more memory than the maxWorkerMemory option allows, and exited. */
+    MEMORY,
     /** Could not boot (its child class or initialize failed). */
     BOOT_FAILED,
     /** Died by a signal the manager did not send, or exited with a non-zero status. */

@@ -34,6 +34,10 @@ public final class Launcher {
     record Request(ServerBuilder builder, boolean help, boolean checkOnly, String classpath, ClassLoader application) {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("ctl")) { // operate a running server: prefork.ctl.Ctl
+            prefork.ctl.Ctl.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Request request;
         try {
             request = parse(args);
@@ -87,6 +91,9 @@ public final class Launcher {
             System.out.println("prefork: nREPL control plane on " + (socket != null ? "unix:" + socket
                     : server.option(Options.NREPL_BIND) + ":" + server.controlPlanePort())
                     + " (remote code execution: only this user may connect)");
+        }
+        if (server.metricsPort() >= 0) {
+            System.out.println("prefork: metrics on http://" + server.option(Options.METRICS_BIND) + ":" + server.metricsPort());
         }
         System.out.flush();
         while (!server.awaitTermination(Duration.ofDays(1))) {
@@ -212,6 +219,7 @@ public final class Launcher {
     private static void usage(PrintStream out) {
         out.println("usage: java -jar prefork.jar --handler <BaseChild class | clojure.ns/var> [--config FILE] [options]");
         out.println("       java -jar prefork.jar ... --check-config   (validate the options and exit)");
+        out.println("       java -jar prefork.jar ctl ... COMMAND        (operate a running server; ctl help)");
         out.println("Serves connections from a pool of worker JVMs running the handler; runs until TERM or INT.");
         out.println("Signals: HUP reload, INT/TERM graceful stop (twice: now), TTIN/TTOU one more/fewer server,"
                 + " USR1 reopen the log file.");

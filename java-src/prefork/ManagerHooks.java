@@ -32,32 +32,32 @@ public interface ManagerHooks {
 
     /** SIGHUP, on the JVM's signal thread (every signal handler runs there: enqueue, do not block). Default: {@link PreforkServer#reload()} (graceful). */
     default void hupHandler(PreforkServer server) {
-        server.reload();
+        server.reload("HUP");
     }
 
     /** SIGINT. Default: a graceful shutdown; a second INT or TERM during it kills the workers at once. */
     default void intHandler(PreforkServer server) {
-        server.shutdownFromSignal();
+        server.shutdownFromSignal("INT");
     }
 
     /** SIGTERM. Default: the same as {@link #intHandler}. */
     default void termHandler(PreforkServer server) {
-        server.shutdownFromSignal();
+        server.shutdownFromSignal("TERM");
     }
 
     /** SIGTTIN. Default: one more server ({@link PreforkServer#resizeBy resizeBy(1)}). */
     default void ttinHandler(PreforkServer server) {
-        server.resizeBy(1);
+        server.resizeBy(1, "TTIN");
     }
 
     /** SIGTTOU. Default: one fewer server ({@link PreforkServer#resizeBy resizeBy(-1)}). */
     default void ttouHandler(PreforkServer server) {
-        server.resizeBy(-1);
+        server.resizeBy(-1, "TTOU");
     }
 
     /** SIGUSR1. Default: {@link PreforkServer#reopenLog()}, after logrotate moved the file. */
     default void usr1Handler(PreforkServer server) {
-        server.reopenLog();
+        server.reopenLog("USR1");
     }
 
     /** A worker became ready to serve (supervisor thread; unicorn's after_worker_ready). */

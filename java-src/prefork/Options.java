@@ -62,6 +62,14 @@ public final class Options {
     public static final Option<Duration> START_TIMEOUT = add("startTimeout", "start-timeout", seconds(),
             Duration.ofSeconds(60), "60", "seconds start waits for min-servers workers, and any worker may boot");
 
+    // ---- memory
+    public static final Option<Long> MAX_WORKER_MEMORY = add("maxWorkerMemory", "max-worker-memory", size(), null,
+            "off", "a worker using more (200m, 1g) is asked to stop after its current request and replaced");
+    public static final Option<String> MAX_WORKER_MEMORY_KIND = add("maxWorkerMemoryKind", "max-worker-memory-kind",
+            choice("pss", "rss"), "pss", "pss", "what max-worker-memory measures: pss (shared pages divided) or rss");
+    public static final Option<Duration> MEMORY_CHECK_INTERVAL = add("memoryCheckInterval", "memory-check-interval",
+            seconds(), Duration.ofSeconds(5), "5", "seconds between two memory samples of a worker (randomized by ±50%)");
+
     // ---- worker JVMs
     public static final Option<String> JAVA_COMMAND = add("javaCommand", "java-command", text("PATH"),
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), "this JVM's java",
@@ -90,6 +98,14 @@ public final class Options {
             "a file holding the manager's pid while it runs");
     public static final Option<Path> LOG_FILE = add("logFile", "log-file", path(), null, "stderr",
             "append the log to this file; USR1 reopens it");
+    public static final Option<String> ACCESS_LOG = add("accessLog", "access-log", text("PATH|-"), null, "off",
+            "one line per connection or datagram to this file (- = stdout); USR1 reopens it");
+
+    // ---- metrics, health and readiness
+    public static final Option<Integer> METRICS_PORT = add("metricsPort", "metrics-port", integer(0, 65535), null,
+            "off", "serve /metrics (Prometheus), /healthz and /readyz over HTTP on this port (0 = any free port)");
+    public static final Option<String> METRICS_BIND = add("metricsBind", "metrics-bind", text("IP"), "127.0.0.1",
+            "127.0.0.1", "the address of the metrics port");
 
     // ---- the control plane
     public static final Option<Integer> NREPL_PORT = add("nreplPort", "nrepl-port", integer(0, 65535), null, "off",
@@ -208,6 +224,41 @@ public final class Options {
             }
             throw new IllegalArgumentException("is not a number of seconds");
         });
+    }
+
+    /** A size in bytes: a whole number, optionally with k, m or g (binary units: 1m = 1048576); at least 1m. */
+    private static Option.Type<Long> size() {
+        Function<String, Long> of = text -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([kKmMgG]?)").matcher(text);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("is not a size like 200m or 1g (k, m, g: KiB, MiB, GiB)");
+            }
+            int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+                case "k" -> 10;
+                case "m" -> 20;
+                case "g" -> 30;
+                default -> 0;
+            };
+            long bytes = Long.parseLong(m.group(1)) << shift;
+            if (bytes < (1L << 20) || bytes > (1L << 50)) {
+                throw new IllegalArgumentException("is out of range: it must be between 1m and 1048576g");
+            }
+            return bytes;
+        };
+        return new Option.Type<>("SIZE", of, value -> value instanceof String text ? of.apply(text)
+                : of.apply(Long.toString(whole(value))));
+    }
+
+    /** One of {@code names}, as text or a Clojure keyword. */
+    private static Option.Type<String> choice(String... names) {
+        List<String> known = List.of(names);
+        Function<String, String> of = text -> {
+            if (!known.contains(text)) {
+                throw new IllegalArgumentException("is unknown: use " + String.join(" or ", known));
+            }
+            return text;
+        };
+        return new Option.Type<>(String.join("|", known), of, value -> of.apply(stringOf(value)));
     }
 
     private static Option.Type<String> text(String argument) {

@@ -14,12 +14,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import prefork.manager.AccessLogFile;
 import prefork.manager.ClassDataArchive;
 import prefork.manager.ControlPlane;
 import prefork.manager.ListenerPool;
+import prefork.manager.MetricsEndpoint;
 import prefork.manager.PidFile;
+import prefork.manager.ProcessFacts;
 import prefork.manager.ServerConfig;
 import prefork.manager.SignalHandlers;
+import prefork.manager.StatusTable;
 
 /**
  * A running prefork server: the manager's handle on its listening sockets, worker pools (one per listener) and
@@ -28,22 +32,31 @@ import prefork.manager.SignalHandlers;
  * changes take effect within one tick (50 ms). {@link #close()} is a graceful, idempotent stop.
  */
 public final class PreforkServer implements AutoCloseable {
+    private static final long HEALTHY_WITHIN_NANOS = 5_000_000_000L;
     private final ServerConfig config;
     private final List<ListenerPool> pools;
     private final CompletableFuture<Void> terminated;
     private final AtomicInteger stopSignals = new AtomicInteger();
+    private final AccessLogFile accessLog;
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
     private volatile ControlPlane controlPlane = ControlPlane.NONE;
+    private volatile MetricsEndpoint metrics = MetricsEndpoint.NONE;
     private volatile Runnable restoreSignals = () -> {};
 
-    private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive) {
+    private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive,
+            AccessLogFile accessLog) {
         this.config = config;
         this.pools = List.copyOf(pools);
+        this.accessLog = accessLog;
         this.watched.addAll(config.watchedNamespaces());
         this.terminated = CompletableFuture.allOf(pools.stream().map(ListenerPool::terminated)
                 .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
                     archive.abandon();
                     controlPlane.close();
+                    metrics.close();
+                    if (accessLog != null) {
+                        accessLog.close();
+                    }
                     pidFile.remove();
                     restoreSignals.run();
                 });
@@ -69,16 +82,18 @@ public final class PreforkServer implements AutoCloseable {
         PidFile pidFile = PidFile.check(config.get(Options.PID_FILE));
         ClassDataArchive archive = ClassDataArchive.forConfig(config);
         PreforkServer server = null;
+        AccessLogFile accessLog = AccessLogFile.open(config);
         try {
             startHook(hooks::preBind);
             for (ListenerSpec spec : config.listeners()) {
-                pools.add(ListenerPool.open(config, spec, archive));
+                pools.add(ListenerPool.open(config, spec, archive, accessLog));
             }
-            server = new PreforkServer(config, pools, pidFile, archive);
+            server = new PreforkServer(config, pools, pidFile, archive, accessLog);
             PreforkServer handle = server;
             if (config.controlPlane()) {
                 server.controlPlane = ControlPlane.start(server, config);
             }
+            server.metrics = MetricsEndpoint.start(server, pools, config);
             pidFile.write();
             startHook(() -> hooks.postBind(handle));
             startHook(() -> hooks.preSignalSetup(handle));
@@ -102,7 +117,11 @@ public final class PreforkServer implements AutoCloseable {
             pidFile.remove();
             if (server != null) {
                 server.controlPlane.close();
+                server.metrics.close();
                 server.restoreSignals.run();
+            }
+            if (accessLog != null) {
+                accessLog.close();
             }
             throw e;
         }
@@ -149,11 +168,44 @@ public final class PreforkServer implements AutoCloseable {
         return controlPlane.port();
     }
 
-    /** A snapshot of every live worker, by listener then slot. */
+    /** The metrics port (bound, when 0 was asked for), or -1 when the server has none. */
+    public int metricsPort() {
+        return metrics.port();
+    }
+
+    /**
+     * A snapshot of every live worker, by listener then slot, with each one's memory and CPU time read from
+     * /proc on the caller's thread (tens of microseconds per worker).
+     */
     public List<WorkerInfo> workers() {
         List<WorkerInfo> all = new ArrayList<>();
-        pools.forEach(pool -> all.addAll(pool.workers()));
+        pools.forEach(pool -> pool.workers().forEach(info -> {
+            ProcessFacts facts = ProcessFacts.read(info.pid());
+            all.add(info.withProcessFacts(facts.rssBytes(), facts.pssBytes(), facts.cpuTime()));
+        }));
         return all;
+    }
+
+    /**
+     * The operator's status table: one row per worker (slot, pid, generation, state, busy for, client,
+     * requests, age, RSS, PSS, CPU seconds, the slot's last exit), then the pool bounds and totals. What
+     * {@code prefork ctl status} and {@code (prefork.server/status)} print.
+     */
+    public String statusTable() {
+        return StatusTable.render(workers(), stats(), bounds(), pools.size() > 1);
+    }
+
+    /** Whether every pool's supervisor loop has turned within the last 5 seconds (GET /healthz). */
+    public boolean isHealthy() {
+        return pools.stream().allMatch(pool -> pool.turning(HEALTHY_WITHIN_NANOS));
+    }
+
+    /**
+     * Whether every pool has minServers ready workers not asked to stop (during a reload the old generation
+     * counts until the new one is ready) and the server is not stopping (GET /readyz).
+     */
+    public boolean isReady() {
+        return pools.stream().allMatch(ListenerPool::ready);
     }
 
     /** Counters since start, summed over the listeners, and the current busy/idle/starting counts. */
@@ -168,12 +220,17 @@ public final class PreforkServer implements AutoCloseable {
 
     /** Changes the pool bounds live; the supervisors grow or shrink their pools on their next tick. */
     public void resize(PoolBounds bounds) {
-        pools.forEach(pool -> pool.resize(bounds));
+        pools.forEach(pool -> pool.resize(bounds, null));
     }
 
     /** Raises (positive) or lowers minServers and maxServers by {@code delta}, clamped to valid bounds (TTIN/TTOU). */
     public void resizeBy(int delta) {
-        pools.forEach(pool -> pool.resizeBy(delta));
+        resizeBy(delta, null);
+    }
+
+    /** {@link #resizeBy(int)} for a signal: {@code cause} ("TTIN") heads the log line. */
+    void resizeBy(int delta, String cause) {
+        pools.forEach(pool -> pool.resizeBy(delta, cause));
     }
 
     /**
@@ -182,7 +239,12 @@ public final class PreforkServer implements AutoCloseable {
      * changes sent with {@link #redefine} are forgotten. Returns at once.
      */
     public void reload() {
-        pools.forEach(ListenerPool::reload);
+        reload(null);
+    }
+
+    /** {@link #reload()} for a signal: {@code cause} ("HUP") heads the log line. */
+    void reload(String cause) {
+        pools.forEach(pool -> pool.reload(cause));
     }
 
     /**
@@ -251,7 +313,11 @@ public final class PreforkServer implements AutoCloseable {
      * left, and releases the sockets. Returns at once; see {@link #awaitTermination(Duration)}.
      */
     public void shutdown(Duration grace) {
-        pools.forEach(pool -> pool.shutdown(grace));
+        shutdown(grace, null);
+    }
+
+    private void shutdown(Duration grace, String cause) {
+        pools.forEach(pool -> pool.shutdown(grace, cause));
     }
 
     /** Kills every worker now and releases the sockets. Returns at once. */
@@ -298,18 +364,29 @@ public final class PreforkServer implements AutoCloseable {
         }
     }
 
-    /** Reopens the log's file (USR1), for log rotation; does nothing for a log without a file. */
+    /** Reopens the log's file and the access log's (USR1), for log rotation; files only. */
     public void reopenLog() {
-        config.log().reopen();
-        config.log().log("log reopened");
+        reopenLog(null);
     }
 
-    /** INT/TERM: the first starts a graceful shutdown, a second one kills the workers at once. */
-    void shutdownFromSignal() {
+    /** {@link #reopenLog()} for a signal: {@code cause} ("USR1") heads the log line. */
+    void reopenLog(String cause) {
+        config.log().reopen();
+        if (accessLog != null) {
+            accessLog.reopen();
+        }
+        config.log().log((cause == null ? "" : cause + ": ") + "log reopened");
+    }
+
+    /**
+     * INT/TERM, named by {@code signal}: the first starts a graceful shutdown, a second one kills the workers
+     * at once; the log lines say which ("TERM: shutting down ...", "TERM (second): killing 2 workers now").
+     */
+    void shutdownFromSignal(String signal) {
         if (stopSignals.incrementAndGet() == 1) {
-            shutdown();
+            shutdown(config.get(Options.GRACEFUL_TIMEOUT), signal);
         } else {
-            shutdownNow();
+            shutdown(Duration.ZERO, signal + " (second)");
         }
     }
 }

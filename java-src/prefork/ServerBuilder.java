@@ -189,6 +189,19 @@ public final class ServerBuilder {
     /** How long start() waits for minServers workers to be ready, and any worker may take to boot (default 60 s). */
     public ServerBuilder startTimeout(Duration value) { return set(Options.START_TIMEOUT.kebab(), value); }
 
+    /**
+     * A worker whose memory (see {@link #maxWorkerMemoryKind}) exceeds this many bytes is asked to stop after
+     * its current request and replaced; exit cause {@link ExitCause#MEMORY} (default: no limit). Throws
+     * InvalidOptionException below 1 MiB.
+     */
+    public ServerBuilder maxWorkerMemory(long bytes) { return set(Options.MAX_WORKER_MEMORY, bytes); }
+
+    /** What {@link #maxWorkerMemory} measures: "pss" (default) or "rss"; throws InvalidOptionException for another. */
+    public ServerBuilder maxWorkerMemoryKind(String kind) { return set(Options.MAX_WORKER_MEMORY_KIND, kind); }
+
+    /** The time between two memory samples of one worker, randomized by ±50% (default 5 s; at least 0.1 s). */
+    public ServerBuilder memoryCheckInterval(Duration value) { return set(Options.MEMORY_CHECK_INTERVAL.kebab(), value); }
+
     /** The java binary for workers (default: this JVM's own). */
     public ServerBuilder javaCommand(String value) { return set(Options.JAVA_COMMAND, value); }
 
@@ -240,6 +253,21 @@ public final class ServerBuilder {
 
     /** Where class data archives are kept (default $XDG_CACHE_HOME/prefork, or ~/.cache/prefork). */
     public ServerBuilder cacheDirectory(Path value) { return set(Options.CACHE_DIRECTORY, value); }
+
+    /**
+     * Writes one line per connection or datagram (time, worker pid, client, duration, outcome) to this file, or
+     * to stdout for "-"; reopened with the log (default: no access log, and no cost per connection).
+     */
+    public ServerBuilder accessLog(String value) { return set(Options.ACCESS_LOG, value); }
+
+    /**
+     * Serves GET /metrics (Prometheus text format), /healthz and /readyz over HTTP on this port, 0 for any free
+     * one ({@link PreforkServer#metricsPort()}) (default: off). start() fails naming the option if it cannot bind.
+     */
+    public ServerBuilder metricsPort(int value) { return set(Options.METRICS_PORT, value); }
+
+    /** The metrics port's address (default 127.0.0.1). */
+    public ServerBuilder metricsBind(String value) { return set(Options.METRICS_BIND, value); }
 
     /** Starts the nREPL control plane on this loopback port, 0 for any (default: no control plane). Needs nREPL. */
     public ServerBuilder nreplPort(int value) { return set(Options.NREPL_PORT, value); }

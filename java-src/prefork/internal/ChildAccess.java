@@ -53,6 +53,9 @@ public abstract class ChildAccess {
     /** Runs the hook chain for one datagram; returns the failure, or null. */
     public abstract Throwable serve(BaseChild child, DatagramChannel socket, byte[] payload, InetSocketAddress sender);
 
+    /** Whether the child's allowDeny refused the last request. */
+    public abstract boolean denied(BaseChild child);
+
     public abstract void markClosed(BaseChild child);
 
     /** Records the error that ends the worker and runs the child's shutdown hook. */

@@ -16,6 +16,7 @@ import jnr.ffi.types.ssize_t;
 public interface LibC {
     @SaveError int socket(int domain, int type, int protocol);
     @SaveError int setsockopt(int fd, int level, int option, @In int[] value, int length);
+    @SaveError int getsockopt(int fd, int level, int option, @Out byte[] value, @In @Out int[] length);
     @SaveError int bind(int fd, @In byte[] address, int length);
     @SaveError int listen(int fd, int backlog);
     @SaveError int getsockname(int fd, @Out byte[] address, @In @Out int[] length);
@@ -30,6 +31,7 @@ public interface LibC {
     @SaveError int waitpid(int pid, @Out int[] status, int options);
     @SaveError int kill(int pid, int signal);
     String strerror(int errno);
+    long sysconf(int name);
 
     int posix_spawn(@Out int[] pid, String path, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
     int posix_spawn_file_actions_init(Pointer fileActions);

@@ -2,6 +2,9 @@ package prefork.internal;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,7 +20,9 @@ import java.nio.file.StandardOpenOption;
  * No message per request: a state change costs a few nanoseconds.
  *
  * <p>Slot layout (512 bytes): state, pid, requests, last-active nanoTime, busy-since nanoTime, remote port,
- * message length, then a UTF-8 message (why a worker could not boot).
+ * remote address length (0 none, 4 IPv4, 16 IPv6), message length, the remote address's bytes (two longs,
+ * big-endian), then a UTF-8 message (why a worker could not boot). The client's address is stored as bytes:
+ * a connection costs the worker a few stores, never a String.
  */
 public final class Scoreboard {
     public static final int SLOTS = 1024;
@@ -28,7 +33,8 @@ public final class Scoreboard {
     public static final long EMPTY = 0, STARTING = 1, IDLE = 2, BUSY = 3, STOPPING = 4, BOOT_FAILED = 5;
 
     private static final int STATE = 0, PID = 8, REQUESTS = 16, LAST_ACTIVE = 24, BUSY_SINCE = 32,
-            REMOTE_PORT = 40, MESSAGE_LENGTH = 56, MESSAGE = 64;
+            REMOTE_PORT = 40, REMOTE_LENGTH = 48, MESSAGE_LENGTH = 56, REMOTE_HIGH = 64, REMOTE_LOW = 72,
+            MESSAGE = 80;
     private static final int MESSAGE_MAX = SLOT_BYTES - MESSAGE;
     private static final VarHandle LONGS =
             MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
@@ -80,6 +86,27 @@ public final class Scoreboard {
         return get(slot, REMOTE_PORT);
     }
 
+    /**
+     * The address of the client the slot's worker serves or last served (null for none: a Unix socket, or no
+     * request yet). Read without a lock: a snapshot for operators, not for decisions.
+     */
+    public InetAddress remoteAddress(int slot) {
+        int length = (int) get(slot, REMOTE_LENGTH);
+        if (length != 4 && length != 16) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        long high = get(slot, REMOTE_HIGH), low = get(slot, REMOTE_LOW);
+        for (int i = 0; i < length; i++) {
+            bytes[i] = (byte) ((i < 8 ? high : low) >>> (56 - 8 * (i % 8)));
+        }
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            return null; // cannot happen for 4 or 16 bytes
+        }
+    }
+
     /** Worker side: the slot's owner announces itself. */
     public void claim(int slot, long pid) {
         set(slot, REQUESTS, 0);
@@ -88,13 +115,35 @@ public final class Scoreboard {
         set(slot, STATE, STARTING);
     }
 
-    /** Worker side: a connection was accepted. */
-    public void markBusy(int slot, int remotePort) {
+    /**
+     * Worker side: a connection (or datagram) from {@code remote} (null for a Unix socket) was accepted; returns
+     * the System.nanoTime() stored as busy-since.
+     */
+    public long markBusy(int slot, InetSocketAddress remote) {
         long now = System.nanoTime();
-        set(slot, REMOTE_PORT, remotePort);
+        if (remote == null) {
+            set(slot, REMOTE_LENGTH, 0);
+            set(slot, REMOTE_PORT, 0);
+        } else {
+            byte[] address = remote.getAddress().getAddress();
+            long high = 0, low = 0;
+            for (int i = 0; i < address.length; i++) {
+                long b = address[i] & 0xffL;
+                if (i < 8) {
+                    high |= b << (56 - 8 * i);
+                } else {
+                    low |= b << (56 - 8 * (i - 8));
+                }
+            }
+            set(slot, REMOTE_HIGH, high);
+            set(slot, REMOTE_LOW, low);
+            set(slot, REMOTE_LENGTH, address.length);
+            set(slot, REMOTE_PORT, remote.getPort());
+        }
         set(slot, BUSY_SINCE, now);
         set(slot, LAST_ACTIVE, now);
         compareAndSetState(slot, IDLE, BUSY);
+        return now;
     }
 
     /** Worker side: a connection is done; returns false if the manager asked the worker to stop meanwhile. */
@@ -106,7 +155,7 @@ public final class Scoreboard {
 
     /** Manager side: clears a slot whose worker has been reaped. */
     public void clear(int slot) {
-        for (int field = 0; field <= MESSAGE_LENGTH; field += 8) {
+        for (int field = 0; field < MESSAGE; field += 8) {
             set(slot, field, 0);
         }
     }

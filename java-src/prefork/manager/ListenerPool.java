@@ -37,10 +37,12 @@ public final class ListenerPool {
         ScoreboardFile scoreboardFile;
         LinePipe output;
         LinePipe replies;
+        LinePipe accessLines;
         SpawnedWorkers processes;
 
         synchronized void close() {
-            for (AutoCloseable open : new AutoCloseable[] {processes, replies, output, scoreboardFile, listener}) {
+            for (AutoCloseable open : new AutoCloseable[] {processes, accessLines, replies, output, scoreboardFile,
+                    listener}) {
                 try {
                     if (open != null) {
                         open.close();
@@ -50,6 +52,7 @@ public final class ListenerPool {
                 }
             }
             processes = null;
+            accessLines = null;
             replies = null;
             output = null;
             scoreboardFile = null;
@@ -63,9 +66,12 @@ public final class ListenerPool {
         this.resources = resources;
     }
 
-    /** Binds {@code requested} and prepares its pool (nothing spawned yet); on failure closes what it opened. */
-    public static ListenerPool open(ServerConfig config, ListenerSpec requested, ClassDataArchive archive)
-            throws IOException {
+    /**
+     * Binds {@code requested} and prepares its pool (nothing spawned yet); on failure closes what it opened.
+     * {@code accessLog} (null: off) receives one line per request from the pool's workers.
+     */
+    public static ListenerPool open(ServerConfig config, ListenerSpec requested, ClassDataArchive archive,
+            AccessLogFile accessLog) throws IOException {
         Resources resources = new Resources();
         try {
             resources.listener = requested.protocol() == Protocol.UNIX
@@ -80,14 +86,17 @@ public final class ListenerPool {
             output.readFrom(resources.output);
             CodeBroadcast code = new CodeBroadcast();
             resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
+            if (accessLog != null) {
+                resources.accessLines = LinePipe.start("prefork-access-log", accessLog::line);
+            }
             WorkerCommand command = new WorkerCommand(config, archive);
             var launch = command.launch(spec);
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                     resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
-                    resources.replies.writeFd(), output);
+                    resources.replies.writeFd(), output, accessLog == null ? -1 : resources.accessLines.writeFd());
             NativeListener listener = resources.listener;
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
-                    resources.processes, code, listener::close, resources::close);
+                    resources.processes, code, listener::close, resources::close, accessLog);
             return new ListenerPool(spec, supervisor, resources);
         } catch (IOException | RuntimeException e) {
             resources.close();
@@ -129,7 +138,7 @@ public final class ListenerPool {
             resources.close();
             return;
         }
-        shutdown(Duration.ZERO);
+        shutdown(Duration.ZERO, null);
         try {
             supervisor.terminated.get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -161,23 +170,43 @@ public final class ListenerPool {
         return query(Supervisor::bounds);
     }
 
-    public void resize(PoolBounds bounds) {
-        supervisor.submit(() -> supervisor.resize(bounds));
+    /** New bounds; {@code cause} (a signal's name, or null) heads the log line, as in the methods below. */
+    public void resize(PoolBounds bounds, String cause) {
+        supervisor.submit(() -> supervisor.resize(bounds, cause));
     }
 
     /** Moves minServers and maxServers by {@code delta}, clamped (TTIN/TTOU). */
-    public void resizeBy(int delta) {
-        supervisor.submit(() -> supervisor.resize(supervisor.bounds().plusServers(delta)));
+    public void resizeBy(int delta, String cause) {
+        supervisor.submit(() -> supervisor.resize(supervisor.bounds().plusServers(delta), cause));
     }
 
     /** Starts a new generation from the code on disk; the recorded code changes are forgotten. */
-    public void reload() {
-        supervisor.submit(supervisor::reload);
+    public void reload(String cause) {
+        supervisor.submit(() -> supervisor.reload(cause));
     }
 
     /** Stops accepting, lets workers finish within {@code grace}, kills the rest, releases the pool. */
-    public void shutdown(Duration grace) {
-        supervisor.submit(() -> supervisor.beginShutdown(grace));
+    public void shutdown(Duration grace, String cause) {
+        supervisor.submit(() -> supervisor.beginShutdown(grace, cause));
+    }
+
+    /** Whether the supervisor's loop turned within {@code withinNanos}; answered without asking it. */
+    public boolean turning(long withinNanos) {
+        return supervisor.health().turning(withinNanos);
+    }
+
+    /** Whether minServers workers of the current generation are ready and the pool is not stopping. */
+    public boolean ready() {
+        return supervisor.health().ready();
+    }
+
+    /**
+     * The kernel's accept queue of the listening socket: {length, limit}; null for a socket that has none the
+     * kernel reports (UDP, Unix, reuse-port mode) or once the pool is closed.
+     */
+    public int[] acceptQueue() {
+        NativeListener listener = resources.listener;
+        return listener == null || spec.protocol() != Protocol.TCP ? null : listener.acceptQueue();
     }
 
     /** Sends code to every live worker (recorded for later ones when {@code record}); completes with the results. */

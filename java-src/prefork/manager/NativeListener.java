@@ -25,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * worker binds and listens on a socket of its own.
  */
 public final class NativeListener implements AutoCloseable {
+    private static final int TCP_LISTEN = 10;
     private final int fd;
     private final InetSocketAddress address;
     private final Path unixPath;
@@ -172,15 +173,36 @@ public final class NativeListener implements AutoCloseable {
     }
 
     /**
+     * The kernel's accept queue of a listening TCP socket, from TCP_INFO (for a listener Linux reports the
+     * queued connections in tcpi_unacked and the backlog in tcpi_sacked): {length, limit}. Null when the socket
+     * does not listen (reuse-port mode), is closed, or the call fails. One getsockopt, no /proc scan.
+     */
+    public synchronized int[] acceptQueue() {
+        if (closed.get()) {
+            return null;
+        }
+        byte[] info = new byte[104];
+        int[] length = {info.length};
+        if (Native.libc().getsockopt(fd, Native.SOL_TCP, Native.TCP_INFO, info, length) < 0 || length[0] < 32
+                || info[0] != TCP_LISTEN) {
+            return null;
+        }
+        java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(info).order(java.nio.ByteOrder.nativeOrder());
+        return new int[] {view.getInt(24), view.getInt(28)};
+    }
+
+    /**
      * Closes the manager's copy of the socket (workers keep theirs until they stop); removes a Unix socket
      * file. Idempotent.
      */
     @Override
     public void close() {
-        if (closed.getAndSet(true)) {
-            return;
+        synchronized (this) {
+            if (closed.getAndSet(true)) {
+                return;
+            }
+            Native.closeQuietly(fd);
         }
-        Native.closeQuietly(fd);
         if (unixPath != null) {
             try {
                 Files.deleteIfExists(unixPath);

@@ -65,6 +65,7 @@ public final class ServerConfig {
             throw new InvalidOptionException(Options.JAVA_COMMAND, java, "is not an executable file");
         }
         checkNrepl(partial);
+        checkOperations(partial);
         checkChildClass(childClass);
         String classpath = values.containsKey(Options.CLASSPATH) ? partial.get(Options.CLASSPATH)
                 : WorkerClasspath.infer(childClass);
@@ -198,6 +199,30 @@ public final class ServerConfig {
             throw new InvalidOptionException(Options.NREPL_BIND, bind,
                     "is not loopback: the control plane runs any code sent to it; add %s to allow it",
                     Options.NREPL_ALLOW_REMOTE, true);
+        }
+    }
+
+    /** The metrics address must resolve; memory samples at most ten a second; the access log must open. */
+    private static void checkOperations(ServerConfig config) {
+        String bind = config.get(Options.METRICS_BIND);
+        try {
+            InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw new InvalidOptionException(Options.METRICS_BIND, bind, "is not a known address or host");
+        }
+        java.time.Duration interval = config.get(Options.MEMORY_CHECK_INTERVAL);
+        if (interval.toMillis() < 100) {
+            throw new InvalidOptionException(Options.MEMORY_CHECK_INTERVAL, interval.toMillis() / 1000.0,
+                    "is too short: it must be at least 0.1 seconds");
+        }
+        String access = config.get(Options.ACCESS_LOG);
+        if (access != null && !access.equals("-")) {
+            Path file = Path.of(access);
+            Path parent = file.toAbsolutePath().getParent();
+            if (access.isBlank() || (Files.exists(file) ? !Files.isWritable(file) || Files.isDirectory(file)
+                    : parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent))) {
+                throw new InvalidOptionException(Options.ACCESS_LOG, access, "cannot be written");
+            }
         }
     }
 

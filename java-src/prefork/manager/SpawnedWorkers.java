@@ -19,7 +19,8 @@ import prefork.internal.WorkerFds;
 
 /**
  * Starts worker JVMs with glibc posix_spawn: listener on fd 0, the shared output pipe on fds 1 and 2, a
- * private control pipe on fd 3, the scoreboard on fd 4, the shared reply pipe on fd 5, every other fd closed,
+ * private control pipe on fd 3, the scoreboard on fd 4, the shared reply pipe on fd 5, the access log pipe on
+ * fd 6 (only when the access log is on), every other fd closed,
  * default signal dispositions, an empty signal mask, and a process group of its own (a terminal's Ctrl-C
  * reaches only the manager). The manager's end of each control pipe is non-blocking: a stuck worker cannot
  * stall the caller for more than {@link #SEND_LIMIT_NANOS}.
@@ -34,6 +35,7 @@ final class SpawnedWorkers implements WorkerProcesses {
     private final int scoreboardFd;
     private final int repliesFd;
     private final WorkerOutput output;
+    private final int accessLogFd;
     /** pid to the manager's end of its control pipe. */
     private final Map<Long, ControlPipe> controls = new ConcurrentHashMap<>();
 
@@ -73,14 +75,16 @@ final class SpawnedWorkers implements WorkerProcesses {
         List<String> of(int slot, long maxRequests);
     }
 
-    SpawnedWorkers(Command command, int listenerFd, int outputFd, int scoreboardFd,
-            int repliesFd, WorkerOutput output) {
+    /** {@code accessLogFd} is the access log pipe's write end, for fd 6; -1 when the access log is off. */
+    SpawnedWorkers(Command command, int listenerFd, int outputFd, int scoreboardFd, int repliesFd,
+            WorkerOutput output, int accessLogFd) {
         this.output = output;
         this.command = command;
         this.listenerFd = listenerFd;
         this.outputFd = outputFd;
         this.scoreboardFd = scoreboardFd;
         this.repliesFd = repliesFd;
+        this.accessLogFd = accessLogFd;
     }
 
     @Override
@@ -126,7 +130,10 @@ final class SpawnedWorkers implements WorkerProcesses {
             c.posix_spawn_file_actions_adddup2(actions, controlReadFd, WorkerFds.CONTROL);
             c.posix_spawn_file_actions_adddup2(actions, scoreboardFd, WorkerFds.SCOREBOARD);
             c.posix_spawn_file_actions_adddup2(actions, repliesFd, WorkerFds.REPLIES);
-            c.posix_spawn_file_actions_addclosefrom_np(actions, WorkerFds.REPLIES + 1);
+            if (accessLogFd >= 0) {
+                c.posix_spawn_file_actions_adddup2(actions, accessLogFd, WorkerFds.ACCESS_LOG);
+            }
+            c.posix_spawn_file_actions_addclosefrom_np(actions, (accessLogFd >= 0 ? WorkerFds.ACCESS_LOG : WorkerFds.REPLIES) + 1);
             c.sigemptyset(empty);
             c.sigfillset(all);
             c.posix_spawnattr_setsigmask(attributes, empty);

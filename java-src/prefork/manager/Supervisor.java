@@ -6,9 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import prefork.EvalResult;
 import prefork.ExitCause;
@@ -34,7 +32,7 @@ final class Supervisor implements Runnable {
 
     final CompletableFuture<Void> ready = new CompletableFuture<>();
     final CompletableFuture<Void> terminated = new CompletableFuture<>();
-    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final TaskQueue tasks = new TaskQueue();
     private final ServerConfig config;
     private final String listener;
     private PreforkServer server;
@@ -48,7 +46,11 @@ final class Supervisor implements Runnable {
     private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
     private final BootBackoff backoff;
     private final PoolStatistics statistics = new PoolStatistics();
-    private final WorkerViews views;
+    private final WorkerSnapshots snapshots;
+    private final MemoryLimit memoryLimit;
+    private final AccessLogFile accessLog;
+    private final PoolHealth health = new PoolHealth();
+    private final HungWorkers hung;
     private PoolBounds bounds;
     private long generation = 1;
     private boolean everReady;
@@ -57,7 +59,8 @@ final class Supervisor implements Runnable {
     private int peakWorkers;
 
     Supervisor(ServerConfig config, String listener, Scoreboard scoreboard, WorkerProcesses processes,
-            CodeBroadcast code, Runnable stopListening, Runnable releaseResources) {
+            CodeBroadcast code, Runnable stopListening, Runnable releaseResources, AccessLogFile accessLog) {
+        // accessLog: null when the access log is off
         this.code = code;
         this.hooks = config.hooks();
         this.stopListening = stopListening;
@@ -68,8 +71,16 @@ final class Supervisor implements Runnable {
         this.releaseResources = releaseResources;
         this.bounds = config.bounds();
         this.backoff = new BootBackoff(config.log());
-        this.views = new WorkerViews(scoreboard, listener);
+        this.snapshots = new WorkerSnapshots(scoreboard, listener);
+        this.memoryLimit = MemoryLimit.of(config);
+        this.hung = new HungWorkers(config, scoreboard);
+        this.accessLog = accessLog;
         code.attach(this::submit, this::livePids, this::replaceStale, processes, config.log());
+    }
+
+    /** Health and readiness as of the last turn; readable from any thread. */
+    PoolHealth health() {
+        return health;
     }
 
     /** Sets the handle passed to hooks; called once, before the thread starts. */
@@ -90,21 +101,25 @@ final class Supervisor implements Runnable {
         try {
             HookRunner.run(config.log(), "preLoop", () -> hooks.preLoop(server));
             while (!finished) {
-                runTasks(workers.values().stream().anyMatch(w -> !w.ready) ? STARTING_TICK_MILLIS : TICK_MILLIS);
+                tasks.runWaiting(workers.values().stream().anyMatch(w -> !w.ready) ? STARTING_TICK_MILLIS : TICK_MILLIS,
+                        config.log());
                 try {
                     step();
                 } catch (RuntimeException e) {
                     config.log().log("supervisor error (continuing): " + e);
                 }
+                health.turned(workers.values().stream().filter(w -> w.ready && !w.stopRequested && !w.killed())
+                        .count() >= bounds.minServers(), shutdownDeadline != null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            health.stopped();
             killAndReapLeftovers();
             releaseResources.run();
             ready.completeExceptionally(new IllegalStateException("the server stopped before it was ready"));
             terminated.complete(null);
-            drainTasks();
+            tasks.drain();
         }
     }
 
@@ -122,23 +137,7 @@ final class Supervisor implements Runnable {
     void submit(Runnable task) {
         tasks.add(task);
         if (terminated.isDone()) {
-            drainTasks();
-        }
-    }
-
-    private void drainTasks() {
-        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
-            task.run();
-        }
-    }
-
-    private void runTasks(long waitMillis) throws InterruptedException {
-        for (Runnable task = tasks.poll(waitMillis, TimeUnit.MILLISECONDS); task != null; task = tasks.poll()) {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                config.log().log("control task failed: " + e);
-            }
+            tasks.drain();
         }
     }
 
@@ -147,6 +146,9 @@ final class Supervisor implements Runnable {
         noticeReady();
         killHung();
         if (shutdownDeadline == null) {
+            if (memoryLimit != null) {
+                memoryLimit.check(workers.values(), this::requestStop);
+            }
             stopOldGeneration();
             maintainPool();
         } else {
@@ -163,13 +165,17 @@ final class Supervisor implements Runnable {
             workers.remove(worker.slot);
             long requests = scoreboard.requests(worker.slot);
             String bootError = scoreboard.message(worker.slot);
+            if (accessLog != null && scoreboard.state(worker.slot) == Scoreboard.BUSY) {
+                accessLog.line(snapshots.cutOffLine(worker));
+            }
             scoreboard.clear(worker.slot);
             ExitCause cause = worker.exitCause(status.getAsInt(), requests);
             statistics.exited(cause, requests);
+            snapshots.exited(worker.slot, cause);
             config.log().log(worker + " exited (" + cause + "): " + WaitStatus.describe(status.getAsInt())
                     + " after " + requests + " requests, " + ageMillis(worker) + " ms"
                     + (bootError.isEmpty() ? "" : ": " + bootError));
-            WorkerInfo info = views.info(worker, WorkerState.STOPPING, requests);
+            WorkerInfo info = snapshots.info(worker, WorkerState.STOPPING, requests);
             int raw = status.getAsInt();
             HookRunner.run(config.log(), "workerExited", () -> hooks.workerExited(server, info, cause, raw));
             if (!worker.ready && shutdownDeadline == null) {
@@ -201,7 +207,7 @@ final class Supervisor implements Runnable {
                 everReady = true;
                 backoff.reset();
                 config.log().log(worker + " ready in " + ageMillis(worker) + " ms");
-                WorkerInfo info = views.info(worker);
+                WorkerInfo info = snapshots.info(worker);
                 HookRunner.run(config.log(), "workerReady", () -> hooks.workerReady(server, info));
             }
         }
@@ -210,35 +216,11 @@ final class Supervisor implements Runnable {
         }
     }
 
-    /** Every worker state has a deadline: busy (timeout), starting (startTimeout), stopping (gracefulTimeout). */
     private void killHung() {
-        long limit = config.get(Options.TIMEOUT).toNanos();
-        long graceLimit = config.get(Options.GRACEFUL_TIMEOUT).toNanos();
-        long now = System.nanoTime();
-        for (WorkerHandle worker : workers.values()) {
-            long state = scoreboard.state(worker.slot);
-            long busyFor = now - scoreboard.busySince(worker.slot);
-            if (state == Scoreboard.STOPPING && !worker.stopRequested) {
-                worker.stopRequested = true;
-                worker.stopRequestedNanos = now;
-            }
-            if (worker.killed()) {
-                continue;
-            }
-            if (state == Scoreboard.BUSY && limit > 0 && busyFor > limit) {
-                kill(worker, ExitCause.TIMED_OUT);
-                config.log().log(worker + " busy for " + busyFor / 1_000_000 + " ms on a connection from port "
-                        + scoreboard.remotePort(worker.slot) + ": killed (timeout " + config.get(Options.TIMEOUT) + ")");
-                WorkerInfo info = views.info(worker);
-                HookRunner.run(config.log(), "workerTimedOut", () -> hooks.workerTimedOut(server, info));
-            } else if (!worker.ready && now - worker.startedNanos > config.get(Options.START_TIMEOUT).toNanos()) {
-                kill(worker, ExitCause.BOOT_TIMED_OUT);
-                config.log().log(worker + " not ready after " + config.get(Options.START_TIMEOUT) + " (startTimeout): killed");
-            } else if (worker.stopRequested && shutdownDeadline == null && now - worker.stopRequestedNanos > graceLimit) {
-                kill(worker, ExitCause.KILLED);
-                config.log().log(worker + " did not stop within " + config.get(Options.GRACEFUL_TIMEOUT) + ": killed");
-            }
-        }
+        hung.check(workers.values(), shutdownDeadline != null, this::kill, worker -> {
+            WorkerInfo info = snapshots.info(worker);
+            HookRunner.run(config.log(), "workerTimedOut", () -> hooks.workerTimedOut(server, info));
+        });
     }
 
     private void maintainPool() {
@@ -291,24 +273,41 @@ final class Supervisor implements Runnable {
 
     /** Starts a graceful shutdown that kills what is left after {@code grace}; a shorter grace wins. */
     void beginShutdown(Duration grace) {
+        beginShutdown(grace, null);
+    }
+
+    /**
+     * The same, with what asked for it ("TERM", "TERM (second)", or null) at the head of its log line. A
+     * zero grace during a shutdown kills the workers that are left at once.
+     */
+    void beginShutdown(Duration grace, String cause) {
         long deadline = System.nanoTime() + grace.toNanos();
+        String by = cause == null ? "" : cause + ": ";
         if (shutdownDeadline != null) {
             shutdownDeadline = Math.min(shutdownDeadline, deadline);
+            List<WorkerHandle> left = workers.values().stream().filter(w -> !w.killed()).toList();
+            if (grace.isZero() && !left.isEmpty()) {
+                config.log().log(by + "killing " + left.size() + " workers now (" + listener + ")");
+                left.forEach(w -> kill(w, ExitCause.KILLED));
+            }
             return;
         }
         shutdownDeadline = deadline;
         HookRunner.run(config.log(), "preServerClose", () -> hooks.preServerClose(server));
-        config.log().log("shutting down " + listener + ": stopping " + workers.size() + " workers (grace " + grace + ")");
+        config.log().log(by + "shutting down " + listener + ": stopping " + workers.size() + " workers (grace " + grace + ")");
         stopListening.run();
         workers.values().forEach(w -> requestStop(w, null));
     }
 
-    /** A new generation starts clean from the code on disk: recorded code changes are forgotten. */
-    void reload() {
+    /**
+     * A new generation starts clean from the code on disk: recorded code changes are forgotten. {@code cause}
+     * ("HUP", or null) heads the log line.
+     */
+    void reload(String cause) {
         if (shutdownDeadline == null) {
             generation++;
             code.clearRecorded();
-            config.log().log("reload: starting generation " + generation);
+            config.log().log((cause == null ? "" : cause + ": ") + "reload: starting generation " + generation);
         }
     }
 
@@ -332,8 +331,9 @@ final class Supervisor implements Runnable {
         });
     }
 
-    void resize(PoolBounds newBounds) {
-        config.log().log("resize: " + bounds + " -> " + newBounds);
+    /** New pool bounds; {@code cause} ("TTIN", or null) heads the log line. */
+    void resize(PoolBounds newBounds, String cause) {
+        config.log().log((cause == null ? "" : cause + ": ") + "resize: " + bounds + " -> " + newBounds);
         bounds = newBounds;
         if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
             ready.complete(null);
@@ -345,11 +345,11 @@ final class Supervisor implements Runnable {
     }
 
     List<WorkerInfo> workers() {
-        return workers.values().stream().map(views::info).toList();
+        return workers.values().stream().map(snapshots::info).toList();
     }
 
     ServerStats stats() {
-        return views.stats(workers.values(), statistics, generation, peakWorkers);
+        return snapshots.stats(workers.values(), statistics, generation, peakWorkers);
     }
 
     private void spawn() {

@@ -21,6 +21,10 @@ final class WorkerHandle {
     ExitCause killCause;
     /** Why its code differs from the record (it is then asked to stop), or null. */
     String stale;
+    /** Why the manager asked it to stop, when that is a cause of its own (memory); null otherwise. */
+    ExitCause stopCause;
+    /** When its memory is next sampled (System.nanoTime); 0 until the memory limit first sees it. */
+    long nextMemoryCheckNanos;
 
     WorkerHandle(int slot, long pid, long generation, long maxRequests) {
         this.slot = slot;
@@ -51,7 +55,10 @@ final class WorkerHandle {
         if (maxRequests > 0 && requests >= maxRequests) {
             return ExitCause.RECYCLED;
         }
-        return stopRequested ? ExitCause.STOPPED : ExitCause.EXITED;
+        if (stopRequested) {
+            return stopCause != null ? stopCause : ExitCause.STOPPED;
+        }
+        return ExitCause.EXITED;
     }
 
     @Override

@@ -42,7 +42,7 @@ public final class Training {
             thread.join();
             try (SocketChannel client = SocketChannel.open(server.getLocalAddress());
                     SocketChannel connection = server.accept()) {
-                scoreboard.markBusy(0, ((InetSocketAddress) connection.getRemoteAddress()).getPort());
+                scoreboard.markBusy(0, (InetSocketAddress) connection.getRemoteAddress());
                 Channels.newOutputStream(client).write('\n');
                 new BufferedReader(new InputStreamReader(Channels.newInputStream(connection), StandardCharsets.UTF_8)).readLine();
                 scoreboard.markIdle(0, 1);

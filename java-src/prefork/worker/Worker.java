@@ -36,11 +36,14 @@ public final class Worker {
     private final ChildAccess access = ChildAccess.get();
     private final Channel listener;
     private final ReentrantLock requestLock;
+    /** Null when the access log is off: then a request costs nothing more. */
+    private final AccessLog accessLog;
     private volatile boolean stopping;
 
     private Worker(WorkerLaunch.Instance launch, Scoreboard scoreboard, BaseChild child, Channel listener,
-            ReentrantLock requestLock) {
+            ReentrantLock requestLock) throws IOException {
         this.slot = launch.slot();
+        this.accessLog = AccessLog.open(launch.launch());
         this.maxRequests = launch.maxRequests();
         this.scoreboard = scoreboard;
         this.child = child;
@@ -49,6 +52,7 @@ public final class Worker {
     }
 
     public static void main(String[] args) throws Exception {
+        PrefixedOutput.install();
         WorkerLaunch.Instance launch = WorkerLaunch.parse(args);
         Scoreboard scoreboard;
         try {
@@ -149,11 +153,15 @@ public final class Worker {
         while (!done()) {
             SocketChannel connection = server.accept();
             InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
-            scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
+            long start = scoreboard.markBusy(slot, remote);
             requestLock.lock();
             try {
-                report(access.serve(child, connection, remote));
+                Throwable failure = access.serve(child, connection, remote);
+                report(failure);
                 scoreboard.markIdle(slot, child.requestsHandled());
+                if (accessLog != null) {
+                    accessLog.record(start, remote, failure, access.denied(child));
+                }
             } finally {
                 requestLock.unlock();
             }
@@ -168,11 +176,15 @@ public final class Worker {
             buffer.flip();
             byte[] payload = new byte[buffer.remaining()];
             buffer.get(payload);
-            scoreboard.markBusy(slot, sender.getPort());
+            long start = scoreboard.markBusy(slot, sender);
             requestLock.lock();
             try {
-                report(access.serve(child, socket, payload, sender));
+                Throwable failure = access.serve(child, socket, payload, sender);
+                report(failure);
                 scoreboard.markIdle(slot, child.requestsHandled());
+                if (accessLog != null) {
+                    accessLog.record(start, sender, failure, access.denied(child));
+                }
             } finally {
                 requestLock.unlock();
             }
@@ -208,9 +220,9 @@ public final class Worker {
         }
     }
 
+    /** Writes {@code message} to stderr, which {@link PrefixedOutput} prefixes with "[worker PID] " per line. */
     static void log(String message) {
-        String prefix = "[worker " + ProcessHandle.current().pid() + "] ";
-        System.err.println(prefix + message.replace("\n", "\n" + prefix));
+        System.err.println(message);
         System.err.flush();
     }
 

@@ -10,14 +10,16 @@ import prefork.ListenerSpec;
  * The worker JVM's command-line arguments, both ends: the manager writes them with {@link #argv} (after the
  * java flags and {@link Worker}'s class name), {@link Worker#main} reads them back with {@link #parse}. Named
  * arguments, so {@code ps} tells what each worker is:
- * {@code --child C --slot N --max-requests N --listener SPEC [--reuse-port-backlog N] [--property NAME=VALUE]...}.
+ * {@code --child C --slot N --max-requests N --listener SPEC [--reuse-port-backlog N] [--access-log on]
+ * [--property NAME=VALUE]...}.
  *
  * @param childClass the BaseChild subclass to run
  * @param listener the listener it serves (null in the class data training run)
  * @param reusePortBacklog 0: accept on the inherited fd 0; else bind its own SO_REUSEPORT socket with this backlog
+ * @param accessLog whether to write one access log line per request into fd 6
  * @param childProperties what the child reads with {@code property(name)}
  */
-public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePortBacklog,
+public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePortBacklog, boolean accessLog,
         Map<String, String> childProperties) {
     /** One worker's launch: the pool's, plus its slot and its own max requests (jitter included; 0 = never). */
     public record Instance(WorkerLaunch launch, int slot, long maxRequests) {}
@@ -36,6 +38,9 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         if (reusePortBacklog > 0) {
             argv.addAll(List.of("--reuse-port-backlog", Integer.toString(reusePortBacklog)));
         }
+        if (accessLog) {
+            argv.addAll(List.of("--access-log", "on"));
+        }
         childProperties.forEach((name, value) -> argv.addAll(List.of("--property", name + "=" + value)));
         return argv;
     }
@@ -45,6 +50,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         String child = null;
         ListenerSpec listener = null;
         int slot = 0, backlog = 0;
+        boolean accessLog = false;
         long maxRequests = 0;
         Map<String, String> properties = new LinkedHashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -55,6 +61,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
                 case "--max-requests" -> maxRequests = Long.parseLong(value);
                 case "--listener" -> listener = ListenerSpec.parse(value);
                 case "--reuse-port-backlog" -> backlog = Integer.parseInt(value);
+                case "--access-log" -> accessLog = value.equals("on");
                 case "--property" -> {
                     int eq = value.indexOf('=');
                     properties.put(value.substring(0, eq), value.substring(eq + 1));
@@ -65,6 +72,6 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         if (child == null || args.length % 2 != 0) {
             throw new IllegalArgumentException("worker arguments must be --name value pairs with --child");
         }
-        return new Instance(new WorkerLaunch(child, listener, backlog, properties), slot, maxRequests);
+        return new Instance(new WorkerLaunch(child, listener, backlog, accessLog, properties), slot, maxRequests);
     }
 }

@@ -58,7 +58,8 @@
     (let [workers (ps/workers server)]
       (is (= 2 (count workers)))
       (is (every? #{:idle :busy} (map :state workers)))
-      (is (= #{:slot :pid :state :requests :started-at :last-active :generation :listener} (set (keys (first workers))))))
+      (is (= #{:slot :pid :state :requests :started-at :last-active :generation :listener
+               :busy-ms :client :rss-bytes :pss-bytes :cpu-seconds :previous-exit} (set (keys (first workers))))))
     (is (= 2 (:min-servers (ps/stats server))))
     (testing "eval-in-workers answers per worker pid"
       (let [results (ps/eval-in-workers server '(+ 1 2) {:ns "user"})]

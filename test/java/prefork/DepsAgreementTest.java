@@ -21,7 +21,10 @@ class DepsAgreementTest {
         assertEquals(pomProperty(pom, "clojure.version"), version(libs, "org.clojure/clojure"));
         assertEquals(pomProperty(pom, "jnr-posix.version"), version(libs, "com.github.jnr/jnr-posix"));
         assertEquals(pomProperty(pom, "nrepl.version"), version(libs, "nrepl/nrepl"));
-        assertEquals(3, libs.size(), "deps.edn has exactly the pom's runtime dependencies: " + libs.keySet());
+        assertEquals(pomProperty(pom, "prometheus.version"), version(libs, "io.prometheus/prometheus-metrics-core"));
+        assertEquals(pomProperty(pom, "prometheus.version"),
+                version(libs, "io.prometheus/prometheus-metrics-exporter-httpserver"));
+        assertEquals(5, libs.size(), "deps.edn has exactly the pom's runtime dependencies: " + libs.keySet());
         assertTrue(Files.exists(Path.of("dev/build/build.clj")), "the prep-lib build script exists");
     }
 

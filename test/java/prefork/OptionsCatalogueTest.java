@@ -49,6 +49,9 @@ class OptionsCatalogueTest {
         sample("timeout", "2.5", "5/2");
         sample("graceful-timeout", "7", "7");
         sample("start-timeout", "11", "11");
+        sample("max-worker-memory", "200m", "\"200m\"");
+        sample("max-worker-memory-kind", "rss", ":rss");
+        sample("memory-check-interval", "2", "2");
         sample("java-command", System.getProperty("java.home") + "/bin/java",
                 "\"" + System.getProperty("java.home") + "/bin/java\"");
         sample("classpath", "/tmp/a.jar", "\"/tmp/a.jar\"");
@@ -60,6 +63,9 @@ class OptionsCatalogueTest {
         sample("handle-signals", "false", "false");
         sample("pid-file", "/tmp/prefork.pid", "\"/tmp/prefork.pid\"");
         sample("log-file", "/dev/null", "\"/dev/null\"");
+        sample("access-log", "/dev/null", "\"/dev/null\"");
+        sample("metrics-port", "0", "0");
+        sample("metrics-bind", "::1", "\"::1\"");
         sample("nrepl-port", "0", "0");
         sample("nrepl-bind", "::1", "\"::1\"");
         sample("nrepl-socket", "", null);

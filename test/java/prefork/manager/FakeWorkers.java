@@ -81,7 +81,7 @@ final class FakeWorkers implements WorkerProcesses {
         int done = 0;
         for (int slot : slots.values()) {
             if (done < count && scoreboard.state(slot) == Scoreboard.IDLE) {
-                scoreboard.markBusy(slot, 4242);
+                scoreboard.markBusy(slot, new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 4242));
                 done++;
             }
         }
