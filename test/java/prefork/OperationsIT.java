@@ -184,7 +184,7 @@ class OperationsIT {
             assertTrue(cutOff(socket), "the connection in flight is cut");
         }
         String text = manager.log();
-        assertTrue(text.contains("shutdown deadline reached: killing 1 workers"), text);
+        assertTrue(text.contains("INT (second): killing 1 workers now"), text);
         assertTrue(text.contains("exited (killed): killed by signal 9 (SIGKILL)"), text);
     }
 
