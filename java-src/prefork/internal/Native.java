@@ -15,7 +15,7 @@ public final class Native {
     public static final int WNOHANG = 1, F_SETFL = 4, O_NONBLOCK = 0x800;
     public static final int EINTR = 4, EAGAIN = 11;
     public static final int SIGKILL = 9;
-    public static final int SOL_TCP = 6, TCP_INFO = 11, SC_CLK_TCK = 2;
+    public static final int SOL_TCP = 6, TCP_INFO = 11, SC_CLK_TCK = 2, SC_PAGESIZE = 30;
 
     private static final class Holder {
         static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
