@@ -17,7 +17,7 @@ public final class Native {
     /** ioctl request: the number of bytes waiting in a pipe. */
     public static final long FIONREAD = 0x541B;
     public static final int SIGKILL = 9;
-    public static final int SOL_TCP = 6, TCP_INFO = 11, SC_CLK_TCK = 2;
+    public static final int SOL_TCP = 6, TCP_INFO = 11, SC_CLK_TCK = 2, SC_PAGESIZE = 30;
 
     /**
      * jffi (under jnr-ffi) reads and writes native memory with sun.misc.Unsafe unless this property is true, and

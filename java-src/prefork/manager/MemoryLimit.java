@@ -5,9 +5,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import prefork.Options;
 
 /**
- * The maxWorkerMemory option: the supervisor samples each ready worker's PSS (or RSS) from /proc every
- * memoryCheckInterval, randomized by ±50% per sample, so workers that grow together are sampled, and replaced,
- * at different times. A worker over the limit is asked to stop after its current request (never cut off); its
+ * The maxWorkerMemory option: the supervisor samples each ready worker's PSS (smaps_rollup, a page walk of a
+ * few milliseconds) or RSS (statm, tens of microseconds) every memoryCheckInterval, randomized by ±50% per
+ * sample, so workers that grow together are sampled, and replaced, at different times. A worker over the limit is asked to stop after its current request (never cut off); its
  * exit is counted under cause memory. Made only when the option is set: without it the supervisor pays nothing.
  */
 final class MemoryLimit {
@@ -49,8 +49,7 @@ final class MemoryLimit {
                 continue;
             }
             worker.nextMemoryCheckNanos = now + jittered();
-            long[] memory = ProcessFacts.memory(worker.pid);
-            long used = rss ? memory[0] : memory[1];
+            long used = rss ? ProcessFacts.rss(worker.pid) : ProcessFacts.memory(worker.pid)[1];
             if (used > limitBytes) {
                 worker.stopCause = prefork.ExitCause.MEMORY;
                 overLimit.stop(worker, "uses " + mebibytes(used) + " " + (rss ? "RSS" : "PSS") + ", over "
