@@ -19,7 +19,10 @@ import prefork.manager.ControlPlane;
 import prefork.manager.ListenerPool;
 import prefork.manager.PidFile;
 import prefork.manager.ServerConfig;
+import prefork.manager.ServiceNotifier;
 import prefork.manager.SignalHandlers;
+import prefork.manager.SocketActivation;
+import prefork.manager.SystemdNotify;
 
 /**
  * A running prefork server: the manager's handle on its listening sockets, worker pools (one per listener) and
@@ -32,17 +35,22 @@ public final class PreforkServer implements AutoCloseable {
     private final List<ListenerPool> pools;
     private final CompletableFuture<Void> terminated;
     private final AtomicInteger stopSignals = new AtomicInteger();
+    private final AtomicInteger reloads = new AtomicInteger();
+    private final ServiceNotifier notifier;
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
     private volatile ControlPlane controlPlane = ControlPlane.NONE;
     private volatile Runnable restoreSignals = () -> {};
 
-    private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive) {
+    private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive,
+            SystemdNotify notify) {
         this.config = config;
         this.pools = List.copyOf(pools);
+        this.notifier = new ServiceNotifier(notify);
         this.watched.addAll(config.watchedNamespaces());
         this.terminated = CompletableFuture.allOf(pools.stream().map(ListenerPool::terminated)
                 .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
                     archive.abandon();
+                    notify.close();
                     controlPlane.close();
                     pidFile.remove();
                     restoreSignals.run();
@@ -60,21 +68,29 @@ public final class PreforkServer implements AutoCloseable {
     }
 
     /**
-     * Binds every listener and the control plane, runs the start hooks, spawns the pools and waits for them;
-     * on any failure closes everything and rethrows.
+     * Binds every listener (or takes the sockets systemd passed: {@link SocketActivation}) and the control plane,
+     * runs the start hooks, spawns the pools and waits for them, then tells systemd (READY=1) when NOTIFY_SOCKET
+     * is set; on any failure closes everything and rethrows.
      */
     static PreforkServer start(ServerConfig config) throws IOException {
         ManagerHooks hooks = config.hooks();
         List<ListenerPool> pools = new ArrayList<>();
         PidFile pidFile = PidFile.check(config.get(Options.PID_FILE));
         ClassDataArchive archive = ClassDataArchive.forConfig(config);
+        List<SocketActivation.InheritedSocket> inherited = SocketActivation.take(config);
+        SystemdNotify notify = SystemdNotify.fromEnvironment(config.log());
         PreforkServer server = null;
         try {
             startHook(hooks::preBind);
-            for (ListenerSpec spec : config.listeners()) {
-                pools.add(ListenerPool.open(config, spec, archive));
+            if (inherited.isEmpty()) {
+                for (ListenerSpec spec : config.listeners()) {
+                    pools.add(ListenerPool.open(config, spec, archive));
+                }
             }
-            server = new PreforkServer(config, pools, pidFile, archive);
+            for (SocketActivation.InheritedSocket socket : inherited) {
+                pools.add(ListenerPool.adopt(config, socket.listener(), socket.spec(), archive));
+            }
+            server = new PreforkServer(config, pools, pidFile, archive, notify);
             PreforkServer handle = server;
             if (config.controlPlane()) {
                 server.controlPlane = ControlPlane.start(server, config);
@@ -87,7 +103,7 @@ public final class PreforkServer implements AutoCloseable {
             }
             startHook(() -> hooks.postSignalSetup(handle));
             startHook(() -> hooks.preInitChildren(handle));
-            pools.forEach(pool -> pool.start(handle));
+            pools.forEach(pool -> pool.start(handle, handle.notifier.pool()));
             for (ListenerPool pool : pools) {
                 pool.awaitReady(config.get(Options.START_TIMEOUT));
             }
@@ -96,9 +112,12 @@ public final class PreforkServer implements AutoCloseable {
                 config.log().log("serving " + pool.spec() + " with " + config.bounds().minServers() + " workers ready");
             }
             archive.createIfMissing();
+            server.notifier.ready(server.stats());
             return server;
         } catch (IOException | RuntimeException | Error e) {
             pools.forEach(ListenerPool::abort);
+            inherited.forEach(socket -> socket.listener().close());
+            notify.close();
             pidFile.remove();
             if (server != null) {
                 server.controlPlane.close();
@@ -182,6 +201,7 @@ public final class PreforkServer implements AutoCloseable {
      * changes sent with {@link #redefine} are forgotten. Returns at once.
      */
     public void reload() {
+        notifier.reloading(reloads.incrementAndGet() + 1);
         pools.forEach(ListenerPool::reload);
     }
 
@@ -248,6 +268,7 @@ public final class PreforkServer implements AutoCloseable {
      * left, and releases the sockets. Returns at once; see {@link #awaitTermination(Duration)}.
      */
     public void shutdown(Duration grace) {
+        notifier.stopping();
         pools.forEach(pool -> pool.shutdown(grace));
     }
 

@@ -85,8 +85,10 @@ public final class ClassDataArchive {
         command.add(1, "-XX:ArchiveClassesAtExit=" + partial);
         try {
             Files.createDirectories(archive.getParent());
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            ChildEnvironment.clean(builder.environment());
+            Process process = builder.start();
             training = process;
             if (!process.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -66,14 +66,23 @@ public final class ListenerPool {
     /** Binds {@code requested} and prepares its pool (nothing spawned yet); on failure closes what it opened. */
     public static ListenerPool open(ServerConfig config, ListenerSpec requested, ClassDataArchive archive)
             throws IOException {
+        NativeListener listener = requested.protocol() == Protocol.UNIX
+                ? NativeListener.bindUnix(requested.path(), config.get(Options.LISTEN), config.get(Options.UNIX_MODE))
+                : NativeListener.bind(requested.host(), requested.port(), requested.protocol() == Protocol.UDP,
+                        config.get(Options.LISTEN), config.get(Options.REUSE_PORT));
+        InetSocketAddress bound = listener.address();
+        return adopt(config, listener, bound == null ? requested : requested.withPort(bound.getPort()), archive);
+    }
+
+    /**
+     * Prepares the pool of a socket that is already bound ({@code spec} says what it is: a self-bound one, or
+     * one inherited through socket activation); on failure closes it and what else it opened.
+     */
+    public static ListenerPool adopt(ServerConfig config, NativeListener listener, ListenerSpec spec,
+            ClassDataArchive archive) throws IOException {
         Resources resources = new Resources();
+        resources.listener = listener;
         try {
-            resources.listener = requested.protocol() == Protocol.UNIX
-                    ? NativeListener.bindUnix(requested.path(), config.get(Options.LISTEN), config.get(Options.UNIX_MODE))
-                    : NativeListener.bind(requested.host(), requested.port(), requested.protocol() == Protocol.UDP,
-                            config.get(Options.LISTEN), config.get(Options.REUSE_PORT));
-            InetSocketAddress bound = resources.listener.address();
-            ListenerSpec spec = bound == null ? requested : requested.withPort(bound.getPort());
             resources.scoreboardFile = ScoreboardFile.create();
             resources.output = LinePipe.start("prefork-worker-output", config.log()::log);
             CodeBroadcast code = new CodeBroadcast();
@@ -83,7 +92,6 @@ public final class ListenerPool {
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                     resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
                     resources.replies.writeFd());
-            NativeListener listener = resources.listener;
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close);
             return new ListenerPool(spec, supervisor, resources);
@@ -98,9 +106,10 @@ public final class ListenerPool {
         return spec;
     }
 
-    /** Starts the supervisor thread, which spawns the first workers. */
-    public void start(PreforkServer server) {
+    /** Starts the supervisor thread, which spawns the first workers; {@code events} hears of its turns. */
+    public void start(PreforkServer server, PoolEvents events) {
         supervisor.bind(server);
+        supervisor.observe(events);
         Thread thread = new Thread(supervisor, "prefork-supervisor " + spec);
         thread.setDaemon(true);
         thread.start();

@@ -123,7 +123,7 @@ final class SpawnedWorkers implements WorkerProcesses {
             c.posix_spawnattr_setflags(attributes, (short) (SETPGROUP | SETSIGDEF | SETSIGMASK));
             List<Pointer> keepAlive = new ArrayList<>();
             Pointer argvArray = stringArray(argv, keepAlive);
-            Pointer envArray = stringArray(environment(), keepAlive);
+            Pointer envArray = stringArray(ChildEnvironment.entries(), keepAlive);
             int[] pid = new int[1];
             int error = c.posix_spawn(pid, argv.get(0), actions, attributes, argvArray, envArray);
             if (error != 0) {
@@ -183,12 +183,6 @@ final class SpawnedWorkers implements WorkerProcesses {
     public void close() {
         controls.values().forEach(ControlPipe::close);
         controls.clear();
-    }
-
-    private static List<String> environment() {
-        List<String> env = new ArrayList<>();
-        System.getenv().forEach((name, value) -> env.add(name + "=" + value));
-        return env;
     }
 
     /** A NULL-terminated char*[] in native memory; {@code keepAlive} holds the strings until the call returns. */

@@ -76,6 +76,12 @@ final class Supervisor implements Runnable {
     }
 
     private volatile Thread thread;
+    private volatile PoolEvents events = PoolEvents.NONE;
+
+    /** Sets who hears of this pool's turns and ready generations; called once, before the thread starts. */
+    void observe(PoolEvents observer) {
+        this.events = observer;
+    }
 
     /** Whether the caller is this supervisor's own thread (a hook): it must not wait for its own answers. */
     boolean isCurrentThread() {
@@ -91,6 +97,7 @@ final class Supervisor implements Runnable {
                 runTasks(workers.values().stream().anyMatch(w -> !w.ready) ? STARTING_TICK_MILLIS : TICK_MILLIS);
                 try {
                     step();
+                    events.turn(this::stats);
                 } catch (RuntimeException e) {
                     config.log().log("supervisor error (continuing): " + e);
                 }
@@ -265,6 +272,7 @@ final class Supervisor implements Runnable {
             config.log().log("reload: generation " + generation + " is ready; stopping " + old.size()
                     + " workers of earlier generations");
             old.forEach(w -> requestStop(w, "replaced by generation " + generation));
+            events.generationReady(generation);
         }
     }
 
