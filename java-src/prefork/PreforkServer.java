@@ -18,6 +18,7 @@ import prefork.manager.ClassDataArchive;
 import prefork.manager.ControlPlane;
 import prefork.manager.ListenerPool;
 import prefork.manager.PidFile;
+import prefork.manager.Reaper;
 import prefork.manager.ServerConfig;
 import prefork.manager.ServiceNotifier;
 import prefork.manager.SignalHandlers;
@@ -40,6 +41,7 @@ public final class PreforkServer implements AutoCloseable {
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
     private volatile ControlPlane controlPlane = ControlPlane.NONE;
     private volatile Runnable restoreSignals = () -> {};
+    private volatile Reaper reaper;
 
     private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive,
             SystemdNotify notify) {
@@ -51,6 +53,9 @@ public final class PreforkServer implements AutoCloseable {
                 .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
                     archive.abandon();
                     notify.close();
+                    if (reaper != null) {
+                        reaper.close();
+                    }
                     controlPlane.close();
                     pidFile.remove();
                     restoreSignals.run();
@@ -112,6 +117,11 @@ public final class PreforkServer implements AutoCloseable {
                 config.log().log("serving " + pool.spec() + " with " + config.bounds().minServers() + " workers ready");
             }
             archive.createIfMissing();
+            server.reaper = Reaper.startIfPidOne(() -> handle.workers().stream().map(WorkerInfo::pid)
+                    .collect(java.util.stream.Collectors.toSet()), config.log());
+            if (server.isTerminated()) {
+                server.reaper.close();
+            }
             server.notifier.ready(server.stats());
             return server;
         } catch (IOException | RuntimeException | Error e) {
