@@ -89,9 +89,14 @@ public final class ListenerPool {
             resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
             WorkerCommand command = new WorkerCommand(config, archive);
             var launch = command.launch(spec);
+            WorkerUser user = command.user();
+            if (user != null) {
+                user.handOver(resources.scoreboardFile.fd());
+                user.handOver(resources.replies.writeFd());
+            }
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                     resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
-                    resources.replies.writeFd());
+                    resources.replies.writeFd(), user);
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close);
             return new ListenerPool(spec, supervisor, resources);

@@ -64,6 +64,7 @@ public final class ServerConfig {
             throw new InvalidOptionException(Options.JAVA_COMMAND, java, "is not an executable file");
         }
         checkNrepl(partial);
+        WorkerUser.of(partial);
         checkChildClass(childClass);
         return new ServerConfig(childClass, values, bounds, List.copyOf(listeners),
                 absolute(partial.get(Options.CLASSPATH)), hooks, GuardedLog.of(partial.openLog(log)));

@@ -33,6 +33,8 @@ final class SpawnedWorkers implements WorkerProcesses {
     private final int outputFd;
     private final int scoreboardFd;
     private final int repliesFd;
+    /** Who workers run as (their control pipe is handed over to it), or null. */
+    private final WorkerUser user;
     /** pid to the manager's end of its control pipe. */
     private final Map<Long, ControlPipe> controls = new ConcurrentHashMap<>();
 
@@ -73,7 +75,8 @@ final class SpawnedWorkers implements WorkerProcesses {
     }
 
     SpawnedWorkers(Command command, int listenerFd, int outputFd, int scoreboardFd,
-            int repliesFd) {
+            int repliesFd, WorkerUser user) {
+        this.user = user;
         this.command = command;
         this.listenerFd = listenerFd;
         this.outputFd = outputFd;
@@ -88,6 +91,9 @@ final class SpawnedWorkers implements WorkerProcesses {
         Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
         try {
             Native.check(c.fcntl(pipe[1], Native.F_SETFL, Native.O_NONBLOCK), "fcntl O_NONBLOCK");
+            if (user != null) {
+                user.handOver(pipe[0]);
+            }
             long pid = spawn(command.of(slot, maxRequests), pipe[0]);
             controls.put(pid, new ControlPipe(pipe[1]));
             return pid;

@@ -15,10 +15,17 @@ import prefork.worker.WorkerLaunch;
 final class WorkerCommand {
     private final ServerConfig config;
     private final ClassDataArchive archive;
+    private final WorkerUser user;
 
     WorkerCommand(ServerConfig config, ClassDataArchive archive) {
         this.config = config;
         this.archive = archive;
+        this.user = WorkerUser.of(config);
+    }
+
+    /** Who workers run as, or null for the manager's own user. */
+    WorkerUser user() {
+        return user;
     }
 
     /** The launch shared by every worker of the pool serving {@code listener}. */
@@ -49,6 +56,6 @@ final class WorkerCommand {
         command.add("-cp");
         command.add(config.classpath());
         command.add(mainClass);
-        return command;
+        return user == null ? command : user.wrap(command);
     }
 }
