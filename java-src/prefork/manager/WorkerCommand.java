@@ -48,6 +48,11 @@ final class WorkerCommand {
         return command;
     }
 
+    /** The command of a JVM that exits 0 only if it can map {@code archive} with the workers' flags and class path. */
+    List<String> archiveCheck(java.nio.file.Path archive) {
+        return java(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on"), "-version");
+    }
+
     private List<String> java(List<String> extraJvmOptions, String mainClass) {
         List<String> command = new ArrayList<>();
         command.add(config.get(Options.JAVA_COMMAND));
