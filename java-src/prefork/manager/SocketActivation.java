@@ -70,6 +70,9 @@ public final class SocketActivation {
             }
             throw e;
         }
+        if (!sockets.isEmpty()) {
+            config.log().log("socket activation: " + sockets.size() + " inherited sockets replace the configured listeners");
+        }
         sockets.forEach(socket -> config.log().log("socket activation: fd " + socket.listener().fd() + " ("
                 + socket.name() + ") is " + socket.spec()));
         return sockets;
