@@ -96,6 +96,10 @@ public final class Options {
             "false (the launcher: true)", "install the HUP, INT, TERM, TTIN, TTOU and USR1 handlers");
     public static final Option<Path> PID_FILE = add("pidFile", "pid-file", path(), null, "none",
             "a file holding the manager's pid while it runs");
+    public static final Option<String> USER = add("user", "user", text("NAME"), null, "the manager's",
+            "run workers as this user (name or uid; the manager binds first, as root), through setpriv");
+    public static final Option<String> GROUP = add("group", "group", text("NAME"), null, "the user's group",
+            "run workers with this group (name or gid) and no supplementary groups");
     public static final Option<Path> LOG_FILE = add("logFile", "log-file", path(), null, "stderr",
             "append the log to this file; USR1 reopens it");
     public static final Option<String> ACCESS_LOG = add("accessLog", "access-log", text("PATH|-"), null, "off",

@@ -21,9 +21,13 @@ import prefork.manager.ListenerPool;
 import prefork.manager.MetricsEndpoint;
 import prefork.manager.PidFile;
 import prefork.manager.ProcessFacts;
+import prefork.manager.Reaper;
 import prefork.manager.ServerConfig;
+import prefork.manager.ServiceNotifier;
 import prefork.manager.SignalHandlers;
 import prefork.manager.StatusTable;
+import prefork.manager.SocketActivation;
+import prefork.manager.SystemdNotify;
 
 /**
  * A running prefork server: the manager's handle on its listening sockets, worker pools (one per listener) and
@@ -38,20 +42,28 @@ public final class PreforkServer implements AutoCloseable {
     private final CompletableFuture<Void> terminated;
     private final AtomicInteger stopSignals = new AtomicInteger();
     private final AccessLogFile accessLog;
+    private final AtomicInteger reloads = new AtomicInteger();
+    private final ServiceNotifier notifier;
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
     private volatile ControlPlane controlPlane = ControlPlane.NONE;
     private volatile MetricsEndpoint metrics = MetricsEndpoint.NONE;
     private volatile Runnable restoreSignals = () -> {};
+    private volatile Reaper reaper;
 
     private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive,
-            AccessLogFile accessLog) {
+            AccessLogFile accessLog, SystemdNotify notify) {
         this.config = config;
         this.pools = List.copyOf(pools);
         this.accessLog = accessLog;
+        this.notifier = new ServiceNotifier(notify);
         this.watched.addAll(config.watchedNamespaces());
         this.terminated = CompletableFuture.allOf(pools.stream().map(ListenerPool::terminated)
                 .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
                     archive.abandon();
+                    notify.close();
+                    if (reaper != null) {
+                        reaper.close();
+                    }
                     controlPlane.close();
                     metrics.close();
                     if (accessLog != null) {
@@ -73,22 +85,30 @@ public final class PreforkServer implements AutoCloseable {
     }
 
     /**
-     * Binds every listener and the control plane, runs the start hooks, spawns the pools and waits for them;
-     * on any failure closes everything and rethrows.
+     * Binds every listener (or takes the sockets systemd passed: {@link SocketActivation}) and the control plane,
+     * runs the start hooks, spawns the pools and waits for them, then tells systemd (READY=1) when NOTIFY_SOCKET
+     * is set; on any failure closes everything and rethrows.
      */
     static PreforkServer start(ServerConfig config) throws IOException {
         ManagerHooks hooks = config.hooks();
         List<ListenerPool> pools = new ArrayList<>();
         PidFile pidFile = PidFile.check(config.get(Options.PID_FILE));
         ClassDataArchive archive = ClassDataArchive.forConfig(config);
+        List<SocketActivation.InheritedSocket> inherited = SocketActivation.take(config);
+        SystemdNotify notify = SystemdNotify.fromEnvironment(config.log());
         PreforkServer server = null;
         AccessLogFile accessLog = AccessLogFile.open(config);
         try {
             startHook(hooks::preBind);
-            for (ListenerSpec spec : config.listeners()) {
-                pools.add(ListenerPool.open(config, spec, archive, accessLog));
+            if (inherited.isEmpty()) {
+                for (ListenerSpec spec : config.listeners()) {
+                    pools.add(ListenerPool.open(config, spec, archive, accessLog));
+                }
             }
-            server = new PreforkServer(config, pools, pidFile, archive, accessLog);
+            for (SocketActivation.InheritedSocket socket : inherited) {
+                pools.add(ListenerPool.adopt(config, socket.listener(), socket.spec(), archive, accessLog));
+            }
+            server = new PreforkServer(config, pools, pidFile, archive, accessLog, notify);
             PreforkServer handle = server;
             if (config.controlPlane()) {
                 server.controlPlane = ControlPlane.start(server, config);
@@ -102,7 +122,7 @@ public final class PreforkServer implements AutoCloseable {
             }
             startHook(() -> hooks.postSignalSetup(handle));
             startHook(() -> hooks.preInitChildren(handle));
-            pools.forEach(pool -> pool.start(handle));
+            pools.forEach(pool -> pool.start(handle, handle.notifier.pool()));
             for (ListenerPool pool : pools) {
                 pool.awaitReady(config.get(Options.START_TIMEOUT));
             }
@@ -111,9 +131,17 @@ public final class PreforkServer implements AutoCloseable {
                 config.log().log("serving " + pool.spec() + " with " + config.bounds().minServers() + " workers ready");
             }
             archive.createIfMissing();
+            server.reaper = Reaper.startIfPidOne(() -> handle.workers().stream().map(WorkerInfo::pid)
+                    .collect(java.util.stream.Collectors.toSet()), config.log());
+            if (server.isTerminated()) {
+                server.reaper.close();
+            }
+            server.notifier.ready(server.stats());
             return server;
         } catch (IOException | RuntimeException | Error e) {
             pools.forEach(ListenerPool::abort);
+            inherited.forEach(socket -> socket.listener().close());
+            notify.close();
             pidFile.remove();
             if (server != null) {
                 server.controlPlane.close();
@@ -244,6 +272,7 @@ public final class PreforkServer implements AutoCloseable {
 
     /** {@link #reload()} for a signal: {@code cause} ("HUP") heads the log line. */
     void reload(String cause) {
+        notifier.reloading(reloads.incrementAndGet() + 1);
         pools.forEach(pool -> pool.reload(cause));
     }
 
@@ -317,6 +346,7 @@ public final class PreforkServer implements AutoCloseable {
     }
 
     private void shutdown(Duration grace, String cause) {
+        notifier.stopping();
         pools.forEach(pool -> pool.shutdown(grace, cause));
     }
 

@@ -241,6 +241,19 @@ public final class ServerBuilder {
      */
     public ServerBuilder pidFile(Path value) { return set(Options.PID_FILE, value); }
 
+    /**
+     * The user workers run as, a name or uid (default: the manager's own). The manager binds as it is (root, for
+     * ports below 1024) and spawns workers through setpriv with this user's ids and groups; start() throws
+     * InvalidOptionException for an unknown user, root, or a manager that is not root.
+     */
+    public ServerBuilder user(String value) { return set(Options.USER, value); }
+
+    /**
+     * The group workers run as, a name or gid (default: the user's primary group, with its supplementary groups);
+     * given, workers get no supplementary groups. start() throws InvalidOptionException for an unknown group.
+     */
+    public ServerBuilder group(String value) { return set(Options.GROUP, value); }
+
     /** Appends the log to this file (reopened by {@link PreforkServer#reopenLog()}) instead of {@link #log} (default none). */
     public ServerBuilder logFile(Path value) { return set(Options.LOG_FILE, value); }
 

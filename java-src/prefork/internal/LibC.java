@@ -20,6 +20,11 @@ public interface LibC {
     @SaveError int bind(int fd, @In byte[] address, int length);
     @SaveError int listen(int fd, int backlog);
     @SaveError int getsockname(int fd, @Out byte[] address, @In @Out int[] length);
+    @SaveError int getsockopt(int fd, int level, int option, @Out int[] value, @In @Out int[] length);
+    @SaveError @ssize_t long sendto(int fd, @In byte[] buffer, @size_t long count, int flags, @In byte[] address,
+            int addressLength);
+    @SaveError int unsetenv(String name);
+    @SaveError int fchown(int fd, int owner, int group);
     @SaveError int close(int fd);
     @SaveError int open(String path, int flags, int mode);
     @SaveError int pipe2(@Out int[] fds, int flags);

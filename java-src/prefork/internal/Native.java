@@ -10,6 +10,8 @@ public final class Native {
     public static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
     public static final int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_REUSEPORT = 15;
+    public static final int SO_TYPE = 3, SO_ACCEPTCONN = 30, SO_DOMAIN = 39;
+    public static final int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1, MSG_NOSIGNAL = 0x4000;
     public static final int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     public static final int O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_CLOEXEC = 0x80000;
     public static final int WNOHANG = 1, F_SETFL = 4, O_NONBLOCK = 0x800;

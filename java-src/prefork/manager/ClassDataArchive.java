@@ -52,28 +52,31 @@ public final class ClassDataArchive {
 
     /** The JVM options a worker spawned now gets: the archive once it exists, else none. */
     List<String> jvmOptions() {
-        return ready ? List.of("-XX:SharedArchiveFile=" + archive) : List.of();
+        // a worker that cannot map it anyway starts without it, silently: the check below rebuilds it
+        return ready ? List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off") : List.of();
     }
 
     /**
-     * If the archive is missing, makes it in the background with a training JVM. Marks an existing archive as
-     * used, and removes archives no server has used for 14 days.
+     * If the archive is missing, makes it in the background with a training JVM. An existing one is checked in
+     * the background by a JVM that must map it ({@code -Xshare:on -version}, as the workers' user, with their
+     * flags and class path): a stale or unusable one is logged once, replaced, and workers start without it
+     * until the new one exists. Marks an existing archive as used, and removes archives no server has used for
+     * 14 days.
      */
     public void createIfMissing() {
         if (archive == null) {
             return;
         }
         pruneUnused(archive.getParent());
-        if (ready) {
-            try {
-                Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
-            } catch (IOException ignored) {
-                // only the pruning age is affected
+        WorkerCommand commands = new WorkerCommand(config, this);
+        List<String> trainingCommand = commands.training();
+        List<String> checkCommand = commands.archiveCheck(archive);
+        boolean exists = ready;
+        Thread thread = new Thread(() -> {
+            if (!exists || !usable(checkCommand)) {
+                train(trainingCommand);
             }
-            return;
-        }
-        List<String> trainingCommand = new WorkerCommand(config, this).training();
-        Thread thread = new Thread(() -> train(trainingCommand), "prefork-class-data-archive");
+        }, "prefork-class-data-archive");
         thread.setDaemon(true);
         thread.start();
     }
@@ -85,8 +88,10 @@ public final class ClassDataArchive {
         command.add(1, "-XX:ArchiveClassesAtExit=" + partial);
         try {
             Files.createDirectories(archive.getParent());
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            ChildEnvironment.clean(builder.environment());
+            Process process = builder.start();
             training = process;
             if (!process.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
@@ -110,6 +115,37 @@ public final class ClassDataArchive {
                 // a leftover temporary file in the cache directory
             }
         }
+    }
+
+    /** Whether a JVM with the workers' flags maps the archive; if not, stops handing it out and says why, once. */
+    private boolean usable(List<String> checkCommand) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(checkCommand).redirectErrorStream(true);
+            ChildEnvironment.clean(builder.environment());
+            Process check = builder.start();
+            training = check;
+            String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!check.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+                check.destroyForcibly();
+            } else if (check.exitValue() == 0) {
+                Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
+                return true;
+            }
+            ready = false;
+            String why = output.lines().filter(line -> !line.isBlank() && !line.startsWith("Error occurred")
+                    && !line.startsWith("An error has occurred"))
+                    .findFirst().orElse("exit status " + check.exitValue());
+            log.log("class data archive " + archive + " cannot be used (" + why.strip()
+                    + "); workers start without it while it is rebuilt in the background");
+            Files.deleteIfExists(archive);
+        } catch (IOException e) {
+            ready = false;
+            log.log("class data archive: cannot check " + archive + ": " + e + "; rebuilding it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+        return false;
     }
 
     private void pruneUnused(Path directory) {
@@ -143,14 +179,20 @@ public final class ClassDataArchive {
         return true;
     }
 
-    /** A digest of what the archive depends on. */
+    /**
+     * A digest of what the archive depends on: the JDK, the java command, the worker flags, the child and its
+     * properties, the workers' user, and every file the class path reads (the manifests' Class-Path jars too)
+     * with its size and modification time, so that re-copied jars make a new archive.
+     */
     private static String key(ServerConfig config) {
         StringBuilder text = new StringBuilder(System.getProperty("java.home")).append('\n')
                 .append(Runtime.version()).append('\n').append(config.get(Options.JAVA_COMMAND)).append('\n')
                 .append(config.workerJvmOptions()).append('\n').append(config.childClass()).append('\n')
                 .append(config.childProperties()).append('\n');
-        for (String entry : config.classpath().split(File.pathSeparator)) {
-            File jar = new File(entry);
+        WorkerUser user = WorkerUser.of(config);
+        text.append(user == null ? "manager's user" : user.uid() + ":" + user.gid()).append('\n');
+        for (Path entry : ClassPathJars.expand(config.classpath())) {
+            File jar = entry.toFile();
             text.append(entry).append(' ').append(jar.length()).append(' ').append(jar.lastModified()).append('\n');
         }
         try {

@@ -72,14 +72,24 @@ public final class ListenerPool {
      */
     public static ListenerPool open(ServerConfig config, ListenerSpec requested, ClassDataArchive archive,
             AccessLogFile accessLog) throws IOException {
+        NativeListener listener = requested.protocol() == Protocol.UNIX
+                ? NativeListener.bindUnix(requested.path(), config.get(Options.LISTEN), config.get(Options.UNIX_MODE))
+                : NativeListener.bind(requested.host(), requested.port(), requested.protocol() == Protocol.UDP,
+                        config.get(Options.LISTEN), config.get(Options.REUSE_PORT));
+        InetSocketAddress bound = listener.address();
+        return adopt(config, listener, bound == null ? requested : requested.withPort(bound.getPort()), archive,
+                accessLog);
+    }
+
+    /**
+     * Prepares the pool of a socket that is already bound ({@code spec} says what it is: a self-bound one, or
+     * one inherited through socket activation); on failure closes it and what else it opened.
+     */
+    public static ListenerPool adopt(ServerConfig config, NativeListener listener, ListenerSpec spec,
+            ClassDataArchive archive, AccessLogFile accessLog) throws IOException {
         Resources resources = new Resources();
+        resources.listener = listener;
         try {
-            resources.listener = requested.protocol() == Protocol.UNIX
-                    ? NativeListener.bindUnix(requested.path(), config.get(Options.LISTEN), config.get(Options.UNIX_MODE))
-                    : NativeListener.bind(requested.host(), requested.port(), requested.protocol() == Protocol.UDP,
-                            config.get(Options.LISTEN), config.get(Options.REUSE_PORT));
-            InetSocketAddress bound = resources.listener.address();
-            ListenerSpec spec = bound == null ? requested : requested.withPort(bound.getPort());
             resources.scoreboardFile = ScoreboardFile.create();
             WorkerOutput output = new WorkerOutput(config.log());
             resources.output = LinePipe.start("prefork-worker-output", output::accept);
@@ -91,10 +101,14 @@ public final class ListenerPool {
             }
             WorkerCommand command = new WorkerCommand(config, archive);
             var launch = command.launch(spec);
+            WorkerUser user = command.user();
+            if (user != null) {
+                user.handOver(resources.scoreboardFile.fd());
+                user.handOver(resources.replies.writeFd());
+            }
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                     resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
-                    resources.replies.writeFd(), output, accessLog == null ? -1 : resources.accessLines.writeFd());
-            NativeListener listener = resources.listener;
+                    resources.replies.writeFd(), output, accessLog == null ? -1 : resources.accessLines.writeFd(), user);
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close, accessLog);
             return new ListenerPool(spec, supervisor, resources);
@@ -109,9 +123,10 @@ public final class ListenerPool {
         return spec;
     }
 
-    /** Starts the supervisor thread, which spawns the first workers. */
-    public void start(PreforkServer server) {
+    /** Starts the supervisor thread, which spawns the first workers; {@code events} hears of its turns. */
+    public void start(PreforkServer server, PoolEvents events) {
         supervisor.bind(server);
+        supervisor.observe(events);
         Thread thread = new Thread(supervisor, "prefork-supervisor " + spec);
         thread.setDaemon(true);
         thread.start();

@@ -162,6 +162,14 @@ public final class NativeListener implements AutoCloseable {
         return (sockaddr[0] & 0xff) | ((sockaddr[1] & 0xff) << 8);
     }
 
+    /**
+     * A socket this process inherited already bound ({@link SocketActivation}): {@code address} is its bound
+     * address (null for a Unix socket, whose file belongs to whoever made it and is never removed).
+     */
+    static NativeListener adopt(int fd, InetSocketAddress address) {
+        return new NativeListener(fd, address, null);
+    }
+
     /** The native fd; valid until {@link #close()}. */
     public int fd() {
         return fd;

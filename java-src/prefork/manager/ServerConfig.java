@@ -66,6 +66,7 @@ public final class ServerConfig {
         }
         checkNrepl(partial);
         checkOperations(partial);
+        WorkerUser.of(partial);
         checkChildClass(childClass);
         String classpath = values.containsKey(Options.CLASSPATH) ? partial.get(Options.CLASSPATH)
                 : WorkerClasspath.infer(childClass);

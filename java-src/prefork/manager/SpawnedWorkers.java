@@ -36,6 +36,8 @@ final class SpawnedWorkers implements WorkerProcesses {
     private final int repliesFd;
     private final WorkerOutput output;
     private final int accessLogFd;
+    /** Who workers run as (their control pipe is handed over to it), or null. */
+    private final WorkerUser user;
     /** pid to the manager's end of its control pipe. */
     private final Map<Long, ControlPipe> controls = new ConcurrentHashMap<>();
 
@@ -75,10 +77,14 @@ final class SpawnedWorkers implements WorkerProcesses {
         List<String> of(int slot, long maxRequests);
     }
 
-    /** {@code accessLogFd} is the access log pipe's write end, for fd 6; -1 when the access log is off. */
+    /**
+     * {@code accessLogFd} is the access log pipe's write end, for fd 6 (-1 when the access log is off);
+     * {@code user} is who workers run as, or null.
+     */
     SpawnedWorkers(Command command, int listenerFd, int outputFd, int scoreboardFd, int repliesFd,
-            WorkerOutput output, int accessLogFd) {
+            WorkerOutput output, int accessLogFd, WorkerUser user) {
         this.output = output;
+        this.user = user;
         this.command = command;
         this.listenerFd = listenerFd;
         this.outputFd = outputFd;
@@ -104,6 +110,9 @@ final class SpawnedWorkers implements WorkerProcesses {
         Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
         try {
             Native.check(c.fcntl(pipe[1], Native.F_SETFL, Native.O_NONBLOCK), "fcntl O_NONBLOCK");
+            if (user != null) {
+                user.handOver(pipe[0]);
+            }
             long pid = spawn(command.of(slot, maxRequests), pipe[0]);
             controls.put(pid, new ControlPipe(pipe[1]));
             return pid;
@@ -142,7 +151,7 @@ final class SpawnedWorkers implements WorkerProcesses {
             c.posix_spawnattr_setflags(attributes, (short) (SETPGROUP | SETSIGDEF | SETSIGMASK));
             List<Pointer> keepAlive = new ArrayList<>();
             Pointer argvArray = stringArray(argv, keepAlive);
-            Pointer envArray = stringArray(environment(), keepAlive);
+            Pointer envArray = stringArray(ChildEnvironment.entries(), keepAlive);
             int[] pid = new int[1];
             int error = c.posix_spawn(pid, argv.get(0), actions, attributes, argvArray, envArray);
             if (error != 0) {
@@ -202,12 +211,6 @@ final class SpawnedWorkers implements WorkerProcesses {
     public void close() {
         controls.values().forEach(ControlPipe::close);
         controls.clear();
-    }
-
-    private static List<String> environment() {
-        List<String> env = new ArrayList<>();
-        System.getenv().forEach((name, value) -> env.add(name + "=" + value));
-        return env;
     }
 
     /** A NULL-terminated char*[] in native memory; {@code keepAlive} holds the strings until the call returns. */

@@ -89,6 +89,12 @@ final class Supervisor implements Runnable {
     }
 
     private volatile Thread thread;
+    private volatile PoolEvents events = PoolEvents.NONE;
+
+    /** Sets who hears of this pool's turns and ready generations; called once, before the thread starts. */
+    void observe(PoolEvents observer) {
+        this.events = observer;
+    }
 
     /** Whether the caller is this supervisor's own thread (a hook): it must not wait for its own answers. */
     boolean isCurrentThread() {
@@ -105,6 +111,7 @@ final class Supervisor implements Runnable {
                         config.log());
                 try {
                     step();
+                    events.turn(this::stats);
                 } catch (RuntimeException e) {
                     config.log().log("supervisor error (continuing): " + e);
                 }
@@ -255,6 +262,7 @@ final class Supervisor implements Runnable {
             config.log().log("reload: generation " + generation + " is ready; stopping " + old.size()
                     + " workers of earlier generations");
             old.forEach(w -> requestStop(w, "replaced by generation " + generation));
+            events.generationReady(generation);
         }
     }
 

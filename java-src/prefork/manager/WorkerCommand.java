@@ -15,10 +15,17 @@ import prefork.worker.WorkerLaunch;
 final class WorkerCommand {
     private final ServerConfig config;
     private final ClassDataArchive archive;
+    private final WorkerUser user;
 
     WorkerCommand(ServerConfig config, ClassDataArchive archive) {
         this.config = config;
         this.archive = archive;
+        this.user = WorkerUser.of(config);
+    }
+
+    /** Who workers run as, or null for the manager's own user. */
+    WorkerUser user() {
+        return user;
     }
 
     /** The launch shared by every worker of the pool serving {@code listener}. */
@@ -42,6 +49,11 @@ final class WorkerCommand {
         return command;
     }
 
+    /** The command of a JVM that exits 0 only if it can map {@code archive} with the workers' flags and class path. */
+    List<String> archiveCheck(java.nio.file.Path archive) {
+        return java(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on"), "-version");
+    }
+
     private List<String> java(List<String> extraJvmOptions, String mainClass) {
         List<String> command = new ArrayList<>();
         command.add(config.get(Options.JAVA_COMMAND));
@@ -50,6 +62,6 @@ final class WorkerCommand {
         command.add("-cp");
         command.add(config.classpath());
         command.add(mainClass);
-        return command;
+        return user == null ? command : user.wrap(command);
     }
 }

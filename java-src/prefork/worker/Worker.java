@@ -65,6 +65,7 @@ public final class Worker {
         scoreboard.claim(launch.slot(), ProcessHandle.current().pid());
         WorkerControl control = new WorkerControl();
         control.watch();
+        WorkerSignals.install(control::requestStop);
         Worker worker;
         try {
             worker = boot(launch, scoreboard, control);

@@ -90,16 +90,25 @@ final class WorkerControl {
         }
     }
 
+    /**
+     * A graceful stop, asked by the manager's {@code stop} message or by TERM/INT to the worker itself
+     * ({@link WorkerSignals}): stop accepting, finish the current request, exit 0. Before the child has booted,
+     * it takes effect once it has. Idempotent, and safe from any thread.
+     */
+    void requestStop() {
+        stopRequested = true;
+        Worker current = worker;
+        if (current != null) {
+            current.stop();
+        }
+    }
+
     private void readControlPipe() {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(
                 new FileInputStream(WorkerFds.path(WorkerFds.CONTROL))))) {
             for (Message message = ControlProtocol.read(in); message != null; message = ControlProtocol.read(in)) {
                 if (message instanceof Stop) {
-                    stopRequested = true;
-                    Worker current = worker;
-                    if (current != null) {
-                        current.stop();
-                    }
+                    requestStop();
                 } else {
                     pending.add(message);
                 }

@@ -30,6 +30,9 @@ import prefork.manager.ServerConfig;
 class OptionsCatalogueTest {
     /** A value for every option, as text (flags, config file) and as a Clojure form. */
     private static final Map<String, String[]> SAMPLES = new LinkedHashMap<>();
+    /** user and group samples the manager may switch to: any as root, else only its own. */
+    private static final boolean ROOT = jnr.posix.POSIXFactory.getNativePOSIX().geteuid() == 0;
+    private static final String OWN_GID = Integer.toString(jnr.posix.POSIXFactory.getNativePOSIX().getegid());
 
     static {
         sample("port", "7070", "7070");
@@ -62,6 +65,9 @@ class OptionsCatalogueTest {
         sample("cache-directory", "/tmp/prefork-cache", "\"/tmp/prefork-cache\"");
         sample("handle-signals", "false", "false");
         sample("pid-file", "/tmp/prefork.pid", "\"/tmp/prefork.pid\"");
+        sample("user", ROOT ? "nobody" : System.getProperty("user.name"),
+                "\"" + (ROOT ? "nobody" : System.getProperty("user.name")) + "\"");
+        sample("group", ROOT ? "nogroup" : OWN_GID, "\"" + (ROOT ? "nogroup" : OWN_GID) + "\"");
         sample("log-file", "/dev/null", "\"/dev/null\"");
         sample("access-log", "/dev/null", "\"/dev/null\"");
         sample("metrics-port", "0", "0");
