@@ -56,7 +56,11 @@ class TermSafeWorkersIT {
         assertTrue(manager.process.waitFor(30, TimeUnit.SECONDS), "the manager stops once the connection is done");
         assertEquals(0, manager.process.exitValue(), manager.log());
         List<String> exits = manager.lines().stream().filter(line -> line.contains(" exited (")).toList();
-        assertEquals(3, exits.size(), "every worker's exit is logged: " + exits);
+        // a worker that exits on its own TERM before the manager's TERM has begun the shutdown may be replaced
+        // once; the replacement is stopped too
+        assertTrue(exits.size() >= 3, "every worker's exit is logged: " + exits);
+        assertTrue(exits.stream().anyMatch(line -> line.contains("after 1 requests")),
+                "the worker with the connection in flight finished it: " + exits);
         assertTrue(exits.stream().allMatch(line -> line.contains("exit status 0")), "each exited 0: " + exits);
         assertTrue(exits.stream().noneMatch(line -> line.contains("crashed") || line.contains("killed")), exits.toString());
     }
