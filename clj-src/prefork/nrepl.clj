@@ -190,11 +190,14 @@
                  (lines (into {} (map (fn [[k2 v2]] [(str (name k) "." (name k2)) v2])) v))
                  (str (name k) " " (if (keyword? v) (name v) (if (nil? v) "-" v)) "\n")))))
 
-(defn- formatted [msg k data text-fn]
+(defn- formatted
+  "The answer of an op that has data (from `data-fn`) and a text form (from `text-fn`), in the message's
+  :format: json, text, or bencoded data."
+  [msg k data-fn text-fn]
   (case (:format msg)
-    "json" {:json (json data)}
-    "text" {:text (text-fn data)}
-    {k (if (map? data) (wire data) (mapv wire data))}))
+    "json" {:json (json (data-fn))}
+    "text" {:text (text-fn)}
+    (let [data (data-fn)] {k (if (map? data) (wire data) (mapv wire data))})))
 
 (defn- eval-op
   "prefork/eval: `code` in the manager (value printed, output captured) or, with workers \"true\", in every live
@@ -231,9 +234,9 @@
   (try
     (let [answer (case op
                    "prefork/status" {:status-table (.statusTable server)}
-                   "prefork/workers" (formatted msg :workers (ps/workers server)
-                                                (fn [_] (StatusTable/rows (.workers server) (> (count (.listeners server)) 1))))
-                   "prefork/stats" (formatted msg :stats (ps/stats server) lines)
+                   "prefork/workers" (formatted msg :workers #(ps/workers server)
+                                                #(StatusTable/rows (.workers server) (> (count (.listeners server)) 1)))
+                   "prefork/stats" (formatted msg :stats #(ps/stats server) #(lines (ps/stats server)))
                    "prefork/resize" {:bounds (wire (ps/resize! server (bounds-params msg)))}
                    "prefork/reload" (do (ps/reload! server) {:reloading "true"})
                    "prefork/stop" {:stopping (if (= "true" (str (:now msg))) "now" "graceful")}

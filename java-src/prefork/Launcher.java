@@ -93,7 +93,9 @@ public final class Launcher {
                     + " (remote code execution: only this user may connect)");
         }
         if (server.metricsPort() >= 0) {
-            System.out.println("prefork: metrics on http://" + server.option(Options.METRICS_BIND) + ":" + server.metricsPort());
+            String bind = server.option(Options.METRICS_BIND);
+            System.out.println("prefork: metrics on http://" + (bind.contains(":") ? "[" + bind + "]" : bind) + ":"
+                    + server.metricsPort());
         }
         System.out.flush();
         while (!server.awaitTermination(Duration.ofDays(1))) {

@@ -59,7 +59,7 @@ final class PrefixedOutput extends OutputStream {
         }
     }
 
-    /** A line left without its newline goes out as it is (a partial line, prefixed). */
+    /** A line without its newline yet waits for it (so lines never interleave); a full buffer goes out. */
     @Override
     public synchronized void flush() throws IOException {
         out.flush();

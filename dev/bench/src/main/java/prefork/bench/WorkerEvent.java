@@ -21,7 +21,13 @@ record WorkerEvent(String kind, int slot, long pid, long generation, long readyM
         }
         String kind = m.group(5).startsWith("ready") ? "ready" : m.group(5);
         long ready = m.group(6) == null ? -1 : Long.parseLong(m.group(6));
+        long epochMillis;
+        try {
+            epochMillis = OffsetDateTime.parse(m.group(1)).toInstant().toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null; // a log without the ISO-8601 stamp (a prefork older than the stamp)
+        }
         return new WorkerEvent(kind, Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)),
-                Long.parseLong(m.group(4)), ready, OffsetDateTime.parse(m.group(1)).toInstant().toEpochMilli());
+                Long.parseLong(m.group(4)), ready, epochMillis);
     }
 }
