@@ -166,6 +166,11 @@ final class SpawnedWorkers implements WorkerProcesses {
     }
 
     @Override
+    public boolean signalGroup(long pgid, int signal) {
+        return pgid > 1 && Native.libc().kill((int) -pgid, signal) == 0;
+    }
+
+    @Override
     public OptionalInt pollExit(long pid) {
         int[] status = new int[1];
         int result = Native.libc().waitpid((int) pid, status, Native.WNOHANG);

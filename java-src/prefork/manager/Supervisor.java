@@ -48,6 +48,7 @@ final class Supervisor implements Runnable {
     private final Map<Integer, WorkerHandle> workers = new TreeMap<>();
     private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
     private final BootBackoff backoff;
+    private final LingeringGroups lingering;
     private final PoolStatistics statistics = new PoolStatistics();
     private PoolBounds bounds;
     private long generation = 1;
@@ -68,6 +69,7 @@ final class Supervisor implements Runnable {
         this.releaseResources = releaseResources;
         this.bounds = config.bounds();
         this.backoff = new BootBackoff(config.log());
+        this.lingering = new LingeringGroups(processes, config.log(), config.get(Options.GRACEFUL_TIMEOUT).toNanos());
     }
 
     /** Sets the handle passed to hooks; called once, before the thread starts. */
@@ -108,7 +110,11 @@ final class Supervisor implements Runnable {
 
     /** Only if the loop ended abnormally: no worker outlives the supervisor, and none stays a zombie. */
     private void killAndReapLeftovers() {
-        workers.values().forEach(worker -> processes.kill(worker.pid));
+        workers.values().forEach(worker -> {
+            processes.kill(worker.pid);
+            processes.signalGroup(worker.pid, prefork.internal.Native.SIGKILL);
+        });
+        lingering.killAll();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         while (!workers.isEmpty() && System.nanoTime() - deadline < 0) {
             workers.values().removeIf(worker -> processes.pollExit(worker.pid).isPresent());
@@ -142,6 +148,7 @@ final class Supervisor implements Runnable {
 
     private void step() {
         reapExited();
+        lingering.check();
         noticeReady();
         killHung();
         if (shutdownDeadline == null) {
@@ -159,6 +166,7 @@ final class Supervisor implements Runnable {
                 continue;
             }
             workers.remove(worker.slot);
+            lingering.workerGone(worker);
             long requests = scoreboard.requests(worker.slot);
             String bootError = scoreboard.message(worker.slot);
             scoreboard.clear(worker.slot);
@@ -268,8 +276,9 @@ final class Supervisor implements Runnable {
         }
     }
 
+    /** The server stops once every worker has exited and what they started is gone. */
     private void driveShutdown() {
-        if (workers.isEmpty()) {
+        if (workers.isEmpty() && lingering.isEmpty()) {
             config.log().log("all workers have exited; the server is stopped");
             finished = true;
         } else if (System.nanoTime() - shutdownDeadline > 0) {
@@ -278,6 +287,7 @@ final class Supervisor implements Runnable {
                 config.log().log("shutdown deadline reached: killing " + left.size() + " workers");
                 left.forEach(w -> kill(w, ExitCause.KILLED));
             }
+            lingering.killAll();
         }
     }
 

@@ -27,6 +27,14 @@ public interface WorkerProcesses extends AutoCloseable {
     void kill(long pid);
 
     /**
+     * Sends {@code signal} (0: none, only the check) to every process of the process group {@code pgid} (a
+     * worker's pid: each worker leads its own group); returns whether the group had any process.
+     */
+    default boolean signalGroup(long pgid, int signal) {
+        return false;
+    }
+
+    /**
      * Reaps the worker if it has exited, without blocking; returns its raw wait status, or empty while it runs.
      * A status of -1 means the process is gone but its status is unknown.
      */
