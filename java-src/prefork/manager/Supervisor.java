@@ -52,6 +52,7 @@ final class Supervisor implements Runnable {
     private final PoolStatistics statistics = new PoolStatistics();
     private PoolBounds bounds;
     private long generation = 1;
+    private boolean reloadPending;
     private boolean everReady;
     private Long shutdownDeadline;
     private boolean finished;
@@ -274,6 +275,9 @@ final class Supervisor implements Runnable {
                     + " workers of earlier generations");
             old.forEach(w -> requestStop(w, "replaced by generation " + generation));
         }
+        if (reloadPending && !earlierGenerationAlive() && countReady(generation) >= Math.max(1, bounds.minServers())) {
+            startGeneration();
+        }
     }
 
     /** The server stops once every worker has exited and what they started is gone. */
@@ -305,13 +309,35 @@ final class Supervisor implements Runnable {
         workers.values().forEach(w -> requestStop(w, null));
     }
 
-    /** A new generation starts clean from the code on disk: recorded code changes are forgotten. */
+    /**
+     * A new generation starts clean from the code on disk: recorded code changes are forgotten. One reload at a
+     * time: while a generation is still replacing an earlier one, reloads collapse into one that starts when
+     * the earlier workers have all exited, so the pool never holds more than the old generation and maxServers.
+     */
     void reload() {
-        if (shutdownDeadline == null) {
-            generation++;
-            code.clearRecorded();
-            config.log().log("reload: starting generation " + generation);
+        if (shutdownDeadline != null) {
+            return;
         }
+        if (earlierGenerationAlive()) {
+            if (!reloadPending) {
+                reloadPending = true;
+                config.log().log("reload: generation " + generation + " is still replacing an earlier one;"
+                        + " one more reload starts once it has (further reloads until then join it)");
+            }
+            return;
+        }
+        startGeneration();
+    }
+
+    private void startGeneration() {
+        reloadPending = false;
+        generation++;
+        code.clearRecorded();
+        config.log().log("reload: starting generation " + generation);
+    }
+
+    private boolean earlierGenerationAlive() {
+        return workers.values().stream().anyMatch(w -> w.generation < generation);
     }
 
     /**
