@@ -181,6 +181,9 @@ final class Supervisor implements Runnable {
             HookRunner.run(config.log(), "workerExited", () -> hooks.workerExited(server, info, cause, raw));
             if (!worker.ready && shutdownDeadline == null) {
                 bootFailed(worker, bootError.isEmpty() ? WaitStatus.describe(status.getAsInt()) : bootError);
+            } else if ((cause == ExitCause.CRASHED || cause == ExitCause.EXITED) && shutdownDeadline == null
+                    && BootBackoff.isEarlyCrash(worker, raw, requests, System.nanoTime())) {
+                backoff.crashedEarly(worker, requests, WaitStatus.describe(raw));
             }
         }
     }
@@ -199,8 +202,9 @@ final class Supervisor implements Runnable {
             long state = scoreboard.state(worker.slot);
             if (!worker.ready && (state == Scoreboard.IDLE || state == Scoreboard.BUSY)) {
                 worker.ready = true;
+                worker.readyNanos = System.nanoTime();
                 everReady = true;
-                backoff.reset();
+                backoff.ready();
                 config.log().log(worker + " ready in " + ageMillis(worker) + " ms");
                 WorkerInfo info = info(worker);
                 HookRunner.run(config.log(), "workerReady", () -> hooks.workerReady(server, info));
@@ -208,6 +212,10 @@ final class Supervisor implements Runnable {
         }
         if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
             ready.complete(null);
+        }
+        long now = System.nanoTime();
+        if (workers.values().stream().anyMatch(w -> backoff.clearedBy(w, now))) {
+            backoff.survived();
         }
     }
 

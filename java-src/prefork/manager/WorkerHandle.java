@@ -13,6 +13,8 @@ final class WorkerHandle {
     final Instant startedAt = Instant.now();
     final long startedNanos = System.nanoTime();
     boolean ready;
+    /** nanoTime when it was noticed ready (0 before). */
+    long readyNanos;
     boolean stopRequested;
     long stopRequestedNanos;
     /** Why the manager killed it, or null while it has not. */
