@@ -86,6 +86,9 @@ public final class ListenerPool {
             NativeListener listener = resources.listener;
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close);
+            if (requested.protocol() == Protocol.TCP && !config.get(Options.REUSE_PORT)) {
+                supervisor.watchAcceptQueue(() -> AcceptQueue.length(listener.fd()));
+            }
             return new ListenerPool(spec, supervisor, resources);
         } catch (IOException | RuntimeException e) {
             resources.close();

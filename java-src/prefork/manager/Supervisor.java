@@ -1,7 +1,6 @@
 package prefork.manager;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +48,12 @@ final class Supervisor implements Runnable {
     private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
     private final BootBackoff backoff;
     private final LingeringGroups lingering;
+    private final WorkerViews views;
+    private final HungWorkers hung;
+    private final SaturationWatch saturation;
+    private final Generations generations;
     private final PoolStatistics statistics = new PoolStatistics();
     private PoolBounds bounds;
-    private long generation = 1;
-    private boolean reloadPending;
     private boolean everReady;
     private Long shutdownDeadline;
     private boolean finished;
@@ -70,7 +71,16 @@ final class Supervisor implements Runnable {
         this.releaseResources = releaseResources;
         this.bounds = config.bounds();
         this.backoff = new BootBackoff(config.log());
+        this.views = new WorkerViews(scoreboard, listener);
+        this.hung = new HungWorkers(config, scoreboard, processes);
+        this.saturation = new SaturationWatch(config.log());
+        this.generations = new Generations(config.log(), code::clearRecorded);
         this.lingering = new LingeringGroups(processes, config.log(), config.get(Options.GRACEFUL_TIMEOUT).toNanos());
+    }
+
+    /** Where the saturation log line reads the accept queue's length (-1: unknown); before the thread starts. */
+    void watchAcceptQueue(java.util.function.IntSupplier length) {
+        saturation.acceptQueue(length);
     }
 
     /** Sets the handle passed to hooks; called once, before the thread starts. */
@@ -151,7 +161,10 @@ final class Supervisor implements Runnable {
         reapExited();
         lingering.check();
         noticeReady();
-        killHung();
+        hung.check(workers.values(), shutdownDeadline != null, worker -> {
+            WorkerInfo info = views.info(worker);
+            HookRunner.run(config.log(), "workerTimedOut", () -> hooks.workerTimedOut(server, info));
+        });
         if (shutdownDeadline == null) {
             stopOldGeneration();
             maintainPool();
@@ -176,7 +189,7 @@ final class Supervisor implements Runnable {
             config.log().log(worker + " exited (" + cause + "): " + WaitStatus.describe(status.getAsInt())
                     + " after " + requests + " requests, " + ageMillis(worker) + " ms"
                     + (bootError.isEmpty() ? "" : ": " + bootError));
-            WorkerInfo info = info(worker, WorkerState.STOPPING, requests);
+            WorkerInfo info = views.info(worker, WorkerState.STOPPING, requests);
             int raw = status.getAsInt();
             HookRunner.run(config.log(), "workerExited", () -> hooks.workerExited(server, info, cause, raw));
             if (!worker.ready && shutdownDeadline == null) {
@@ -206,11 +219,11 @@ final class Supervisor implements Runnable {
                 everReady = true;
                 backoff.ready();
                 config.log().log(worker + " ready in " + ageMillis(worker) + " ms");
-                WorkerInfo info = info(worker);
+                WorkerInfo info = views.info(worker);
                 HookRunner.run(config.log(), "workerReady", () -> hooks.workerReady(server, info));
             }
         }
-        if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
+        if (!ready.isDone() && countReady(generations.current()) >= bounds.minServers()) {
             ready.complete(null);
         }
         long now = System.nanoTime();
@@ -219,40 +232,9 @@ final class Supervisor implements Runnable {
         }
     }
 
-    /** Every worker state has a deadline: busy (timeout), starting (startTimeout), stopping (gracefulTimeout). */
-    private void killHung() {
-        long limit = config.get(Options.TIMEOUT).toNanos();
-        long graceLimit = config.get(Options.GRACEFUL_TIMEOUT).toNanos();
-        long now = System.nanoTime();
-        for (WorkerHandle worker : workers.values()) {
-            long state = scoreboard.state(worker.slot);
-            long busyFor = now - scoreboard.busySince(worker.slot);
-            if (state == Scoreboard.STOPPING && !worker.stopRequested) {
-                worker.stopRequested = true;
-                worker.stopRequestedNanos = now;
-            }
-            if (worker.killed()) {
-                continue;
-            }
-            if (state == Scoreboard.BUSY && limit > 0 && busyFor > limit) {
-                kill(worker, ExitCause.TIMED_OUT);
-                config.log().log(worker + " busy for " + busyFor / 1_000_000 + " ms on a connection from port "
-                        + scoreboard.remotePort(worker.slot) + ": killed (timeout " + config.get(Options.TIMEOUT) + ")");
-                WorkerInfo info = info(worker);
-                HookRunner.run(config.log(), "workerTimedOut", () -> hooks.workerTimedOut(server, info));
-            } else if (!worker.ready && now - worker.startedNanos > config.get(Options.START_TIMEOUT).toNanos()) {
-                kill(worker, ExitCause.BOOT_TIMED_OUT);
-                config.log().log(worker + " not ready after " + config.get(Options.START_TIMEOUT) + " (startTimeout): killed");
-            } else if (worker.stopRequested && shutdownDeadline == null && now - worker.stopRequestedNanos > graceLimit) {
-                kill(worker, ExitCause.KILLED);
-                config.log().log(worker + " did not stop within " + config.get(Options.GRACEFUL_TIMEOUT) + ": killed");
-            }
-        }
-    }
-
     private void maintainPool() {
         List<WorkerHandle> current = workers.values().stream()
-                .filter(w -> w.generation == generation && !w.stopRequested).toList();
+                .filter(w -> w.generation == generations.current() && !w.stopRequested).toList();
         int starting = 0, idle = 0;
         for (WorkerHandle worker : current) {
             long state = scoreboard.state(worker.slot);
@@ -262,6 +244,8 @@ final class Supervisor implements Runnable {
                 idle++;
             }
         }
+        saturation.observe(idle == 0 && starting == 0 && current.size() >= bounds.maxServers(), bounds.maxServers(),
+                System.nanoTime());
         int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting);
         for (int i = 0; i < spawn && backoff.maySpawn() && shutdownDeadline == null; i++) {
             spawn();
@@ -276,16 +260,9 @@ final class Supervisor implements Runnable {
     }
 
     private void stopOldGeneration() {
-        List<WorkerHandle> old = workers.values().stream()
-                .filter(w -> w.generation < generation && !w.stopRequested).toList();
-        if (!old.isEmpty() && countReady(generation) >= Math.max(1, bounds.minServers())) {
-            config.log().log("reload: generation " + generation + " is ready; stopping " + old.size()
-                    + " workers of earlier generations");
-            old.forEach(w -> requestStop(w, "replaced by generation " + generation));
-        }
-        if (reloadPending && !earlierGenerationAlive() && countReady(generation) >= Math.max(1, bounds.minServers())) {
-            startGeneration();
-        }
+        long generation = generations.current();
+        generations.step(workers.values(), countReady(generations.current()) >= Math.max(1, bounds.minServers()))
+                .forEach(w -> requestStop(w, "replaced by generation " + generation));
     }
 
     /** The server stops once every worker has exited and what they started is gone. */
@@ -297,7 +274,7 @@ final class Supervisor implements Runnable {
             List<WorkerHandle> left = workers.values().stream().filter(w -> !w.killed()).toList();
             if (!left.isEmpty()) {
                 config.log().log("shutdown deadline reached: killing " + left.size() + " workers");
-                left.forEach(w -> kill(w, ExitCause.KILLED));
+                left.forEach(w -> hung.kill(w, ExitCause.KILLED));
             }
             lingering.killAll();
         }
@@ -317,35 +294,11 @@ final class Supervisor implements Runnable {
         workers.values().forEach(w -> requestStop(w, null));
     }
 
-    /**
-     * A new generation starts clean from the code on disk: recorded code changes are forgotten. One reload at a
-     * time: while a generation is still replacing an earlier one, reloads collapse into one that starts when
-     * the earlier workers have all exited, so the pool never holds more than the old generation and maxServers.
-     */
+    /** A new generation starts clean from the code on disk: recorded code changes are forgotten (see Generations). */
     void reload() {
-        if (shutdownDeadline != null) {
-            return;
+        if (shutdownDeadline == null) {
+            generations.reload(workers.values());
         }
-        if (earlierGenerationAlive()) {
-            if (!reloadPending) {
-                reloadPending = true;
-                config.log().log("reload: generation " + generation + " is still replacing an earlier one;"
-                        + " one more reload starts once it has (further reloads until then join it)");
-            }
-            return;
-        }
-        startGeneration();
-    }
-
-    private void startGeneration() {
-        reloadPending = false;
-        generation++;
-        code.clearRecorded();
-        config.log().log("reload: starting generation " + generation);
-    }
-
-    private boolean earlierGenerationAlive() {
-        return workers.values().stream().anyMatch(w -> w.generation < generation);
     }
 
     /**
@@ -361,7 +314,7 @@ final class Supervisor implements Runnable {
     void resize(PoolBounds newBounds) {
         config.log().log("resize: " + bounds + " -> " + newBounds);
         bounds = newBounds;
-        if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
+        if (!ready.isDone() && countReady(generations.current()) >= bounds.minServers()) {
             ready.complete(null);
         }
     }
@@ -371,20 +324,11 @@ final class Supervisor implements Runnable {
     }
 
     List<WorkerInfo> workers() {
-        return workers.values().stream().map(this::info).toList();
+        return workers.values().stream().map(views::info).toList();
     }
 
     ServerStats stats() {
-        int busy = 0, idle = 0, starting = 0;
-        long liveRequests = 0;
-        for (WorkerHandle worker : workers.values()) {
-            WorkerState state = state(worker);
-            busy += state == WorkerState.BUSY ? 1 : 0;
-            idle += state == WorkerState.IDLE ? 1 : 0;
-            starting += state == WorkerState.STARTING ? 1 : 0;
-            liveRequests += scoreboard.requests(worker.slot);
-        }
-        return statistics.snapshot(liveRequests, busy, idle, starting, generation, peakWorkers);
+        return views.stats(workers.values(), statistics, generations.current(), peakWorkers);
     }
 
     private void spawn() {
@@ -398,7 +342,7 @@ final class Supervisor implements Runnable {
         try {
             long pid = processes.spawn(slot, maxRequests);
             code.spawned(processes, pid);
-            WorkerHandle worker = new WorkerHandle(slot, pid, generation, maxRequests);
+            WorkerHandle worker = new WorkerHandle(slot, pid, generations.current(), maxRequests);
             workers.put(slot, worker);
             statistics.spawned();
             config.log().log(worker + " spawned for " + listener);
@@ -424,37 +368,10 @@ final class Supervisor implements Runnable {
         }
     }
 
-    private void kill(WorkerHandle worker, ExitCause cause) {
-        worker.killCause = cause;
-        processes.kill(worker.pid);
-    }
 
     private int countReady(long ofGeneration) {
         return (int) workers.values().stream()
                 .filter(w -> w.ready && w.generation == ofGeneration && !w.stopRequested).count();
-    }
-
-    private WorkerState state(WorkerHandle worker) {
-        long state = scoreboard.state(worker.slot);
-        if (worker.stopRequested || worker.killed() || state == Scoreboard.STOPPING) {
-            return WorkerState.STOPPING;
-        }
-        if (!worker.ready) {
-            return WorkerState.STARTING;
-        }
-        return state == Scoreboard.BUSY ? WorkerState.BUSY : WorkerState.IDLE;
-    }
-
-    private WorkerInfo info(WorkerHandle worker) {
-        return info(worker, state(worker), scoreboard.requests(worker.slot));
-    }
-
-    private WorkerInfo info(WorkerHandle worker, WorkerState state, long requests) {
-        long sinceActive = System.nanoTime() - scoreboard.lastActive(worker.slot);
-        Instant lastActive = scoreboard.lastActive(worker.slot) == 0 ? worker.startedAt
-                : Instant.now().minusNanos(Math.max(0, sinceActive));
-        return new WorkerInfo(worker.slot, worker.pid, state, requests, worker.startedAt, lastActive,
-                worker.generation, listener);
     }
 
     private static long ageMillis(WorkerHandle worker) {

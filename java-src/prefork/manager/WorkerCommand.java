@@ -24,7 +24,8 @@ final class WorkerCommand {
     /** The launch shared by every worker of the pool serving {@code listener}. */
     WorkerLaunch launch(ListenerSpec listener) {
         return new WorkerLaunch(config.childClass(), listener,
-                config.get(Options.REUSE_PORT) ? config.get(Options.LISTEN) : 0, config.childProperties());
+                config.get(Options.REUSE_PORT) ? config.get(Options.LISTEN) : 0, config.childProperties(),
+                config.get(Options.IDLE_TIMEOUT).toMillis());
     }
 
     /** The command of the worker that will own {@code slot} in the pool of {@code launch}. */

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
@@ -17,6 +18,7 @@ import prefork.BaseChild;
 import prefork.ListenerSpec;
 import prefork.Protocol;
 import prefork.internal.ChildAccess;
+import prefork.internal.Failures;
 import prefork.internal.Scoreboard;
 import prefork.internal.WorkerFds;
 
@@ -34,6 +36,7 @@ public final class Worker {
     private final ChildAccess access = ChildAccess.get();
     private final Channel listener;
     private final ReentrantLock requestLock;
+    private final IdleLimit idleLimit;
     private volatile boolean stopping;
 
     private Worker(WorkerLaunch.Instance launch, Scoreboard scoreboard, BaseChild child, Channel listener,
@@ -44,6 +47,7 @@ public final class Worker {
         this.child = child;
         this.listener = listener;
         this.requestLock = requestLock;
+        this.idleLimit = new IdleLimit(launch.launch().idleTimeoutMillis());
     }
 
     public static void main(String[] args) throws Exception {
@@ -133,6 +137,10 @@ public final class Worker {
             SocketChannel connection = server.accept();
             InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
             scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
+            if (!firstBytesArrive(connection, remote != null)) {
+                scoreboard.markIdle(slot, child.requestsHandled());
+                continue;
+            }
             requestLock.lock();
             try {
                 report(access.serve(child, connection, remote));
@@ -141,6 +149,23 @@ public final class Worker {
                 requestLock.unlock();
             }
         }
+    }
+
+    /** Whether {@code connection} sent something within idleTimeout; if not, it is closed here. */
+    private boolean firstBytesArrive(SocketChannel connection, boolean tcp) {
+        try {
+            if (idleLimit.awaitFirstBytes(connection, tcp)) {
+                return true;
+            }
+        } catch (IOException e) {
+            // the peer is gone already: nothing to serve
+        }
+        try {
+            connection.close();
+        } catch (IOException ignored) {
+            // closing a connection that sent nothing
+        }
+        return false;
     }
 
     private void serveDatagrams(DatagramChannel socket) throws IOException {
@@ -167,7 +192,12 @@ public final class Worker {
     }
 
     private void report(Throwable failure) {
-        if (failure != null) {
+        if (failure == null) {
+            return;
+        }
+        if (Failures.root(failure) instanceof SocketTimeoutException) {
+            log("connection idle for " + idleLimit.millis() + " ms (idleTimeout) while the handler read: closed");
+        } else {
             log("request failed, connection closed:\n" + stackTrace(failure));
         }
     }

@@ -10,15 +10,17 @@ import prefork.ListenerSpec;
  * The worker JVM's command-line arguments, both ends: the manager writes them with {@link #argv} (after the
  * java flags and {@link Worker}'s class name), {@link Worker#main} reads them back with {@link #parse}. Named
  * arguments, so {@code ps} tells what each worker is:
- * {@code --child C --slot N --max-requests N --listener SPEC [--reuse-port-backlog N] [--property NAME=VALUE]...}.
+ * {@code --child C --slot N --max-requests N --listener SPEC [--reuse-port-backlog N] [--idle-timeout-ms N]
+ * [--property NAME=VALUE]...}.
  *
  * @param childClass the BaseChild subclass to run
  * @param listener the listener it serves (null in the class data training run)
  * @param reusePortBacklog 0: accept on the inherited fd 0; else bind its own SO_REUSEPORT socket with this backlog
  * @param childProperties what the child reads with {@code property(name)}
+ * @param idleTimeoutMillis how long a connection may send nothing before the worker closes it; 0 = never
  */
 public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePortBacklog,
-        Map<String, String> childProperties) {
+        Map<String, String> childProperties, long idleTimeoutMillis) {
     /** One worker's launch: the pool's, plus its slot and its own max requests (jitter included; 0 = never). */
     public record Instance(WorkerLaunch launch, int slot, long maxRequests) {}
 
@@ -36,6 +38,9 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         if (reusePortBacklog > 0) {
             argv.addAll(List.of("--reuse-port-backlog", Integer.toString(reusePortBacklog)));
         }
+        if (idleTimeoutMillis > 0) {
+            argv.addAll(List.of("--idle-timeout-ms", Long.toString(idleTimeoutMillis)));
+        }
         childProperties.forEach((name, value) -> argv.addAll(List.of("--property", name + "=" + value)));
         return argv;
     }
@@ -45,7 +50,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         String child = null;
         ListenerSpec listener = null;
         int slot = 0, backlog = 0;
-        long maxRequests = 0;
+        long maxRequests = 0, idleTimeoutMillis = 0;
         Map<String, String> properties = new LinkedHashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             String value = args[i + 1];
@@ -55,6 +60,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
                 case "--max-requests" -> maxRequests = Long.parseLong(value);
                 case "--listener" -> listener = ListenerSpec.parse(value);
                 case "--reuse-port-backlog" -> backlog = Integer.parseInt(value);
+                case "--idle-timeout-ms" -> idleTimeoutMillis = Long.parseLong(value);
                 case "--property" -> {
                     int eq = value.indexOf('=');
                     properties.put(value.substring(0, eq), value.substring(eq + 1));
@@ -65,6 +71,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         if (child == null || args.length % 2 != 0) {
             throw new IllegalArgumentException("worker arguments must be --name value pairs with --child");
         }
-        return new Instance(new WorkerLaunch(child, listener, backlog, properties), slot, maxRequests);
+        return new Instance(new WorkerLaunch(child, listener, backlog, properties, idleTimeoutMillis), slot,
+                maxRequests);
     }
 }

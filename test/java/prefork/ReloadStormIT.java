@@ -56,15 +56,8 @@ class ReloadStormIT {
             sampler.join();
         }
         int generations = lastGeneration();
-        List<String> lines = manager.lines();
-        int lastPending = -1, lastStart = -1;
-        for (int i = 0; i < lines.size(); i++) {
-            lastPending = lines.get(i).contains("is still replacing an earlier one") ? i : lastPending;
-            lastStart = STARTING.matcher(lines.get(i)).find() ? i : lastStart;
-        }
         System.err.println("20 HUPs: " + (generations - 1) + " reloads, at most " + peak.get() + " workers at once");
-        assertTrue(lastPending >= 0, "some HUPs arrived during a reload");
-        assertTrue(lastStart > lastPending, "the pending reload started");
+        assertTrue(manager.log().contains("is still replacing an earlier one"), "some HUPs arrived during a reload");
         assertTrue(generations <= 20, "reloads collapsed: " + generations + " generations");
         assertTrue(peak.get() <= 8, "at most the old generation (4) plus maxServers (4): " + peak.get());
 
@@ -73,8 +66,17 @@ class ReloadStormIT {
                 () -> lastGeneration() == generations + 1 && settled());
     }
 
-    /** The newest generation's two workers are the only ones alive. */
+    /** No reload is pending, and the newest generation's two workers are the only ones alive. */
     private boolean settled() {
+        List<String> lines = manager.lines();
+        int lastPending = -1, lastStart = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            lastPending = lines.get(i).contains("is still replacing an earlier one") ? i : lastPending;
+            lastStart = STARTING.matcher(lines.get(i)).find() ? i : lastStart;
+        }
+        if (lastPending > lastStart) {
+            return false;
+        }
         int generation = lastGeneration();
         Matcher spawned = Pattern.compile("pid=(\\d+) gen=" + generation + " spawned").matcher(manager.log());
         Set<Long> newest = new java.util.HashSet<>();
