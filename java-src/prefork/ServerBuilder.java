@@ -184,9 +184,10 @@ public final class ServerBuilder {
     public ServerBuilder timeout(Duration value) { return set(Options.TIMEOUT.kebab(), value); }
 
     /**
-     * How long a connection may send nothing before its worker closes it, separately from the busy
-     * {@link #timeout}: before the handler is called, and while it reads through {@code conn()} (TCP); zero =
-     * never (default 10 s). Throws InvalidOptionException for a negative or overlong duration.
+     * How long a TCP connection may send nothing while the handler reads it through {@code conn()}'s stream
+     * (SO_TIMEOUT) before the read fails and the connection is closed, separately from the busy
+     * {@link #timeout}; zero = never (default 10 s). Throws InvalidOptionException for a negative or overlong
+     * duration.
      */
     public ServerBuilder idleTimeout(Duration value) { return set(Options.IDLE_TIMEOUT.kebab(), value); }
 

@@ -27,6 +27,8 @@ public interface LibC {
     @SaveError @ssize_t long read(int fd, @Out byte[] buffer, @size_t long count);
     @SaveError int waitpid(int pid, @Out int[] status, int options);
     @SaveError int kill(int pid, int signal);
+    /** {@code fds} holds struct pollfd pairs: fd, then events in the low and revents in the high 16 bits. */
+    @SaveError int poll(@In @Out int[] fds, long count, int timeoutMillis);
     String strerror(int errno);
 
     int posix_spawn(@Out int[] pid, String path, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);

@@ -35,7 +35,7 @@ public final class ListenerPool {
     private static final class Resources {
         NativeListener listener;
         ScoreboardFile scoreboardFile;
-        LinePipe output;
+        WorkerOutput output;
         LinePipe replies;
         SpawnedWorkers processes;
 
@@ -75,13 +75,13 @@ public final class ListenerPool {
             InetSocketAddress bound = resources.listener.address();
             ListenerSpec spec = bound == null ? requested : requested.withPort(bound.getPort());
             resources.scoreboardFile = ScoreboardFile.create();
-            resources.output = LinePipe.start("prefork-worker-output", config.log()::log);
+            resources.output = WorkerOutput.start("prefork-worker-output", config.log());
             CodeBroadcast code = new CodeBroadcast();
             resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
             WorkerCommand command = new WorkerCommand(config, archive);
             var launch = command.launch(spec);
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
-                    resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
+                    resources.listener.fd(), resources.output, resources.scoreboardFile.fd(),
                     resources.replies.writeFd());
             NativeListener listener = resources.listener;
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),

@@ -18,7 +18,8 @@ import prefork.internal.ControlProtocol;
 import prefork.internal.WorkerFds;
 
 /**
- * Starts worker JVMs with glibc posix_spawn: listener on fd 0, the shared output pipe on fds 1 and 2, a
+ * Starts worker JVMs with glibc posix_spawn: listener on fd 0, an output pipe of its own on fds 1 and 2 (read
+ * by {@link WorkerOutput}, which attributes every line to the worker), a
  * private control pipe on fd 3, the scoreboard on fd 4, the shared reply pipe on fd 5, every other fd closed,
  * default signal dispositions, an empty signal mask, and a process group of its own (a terminal's Ctrl-C
  * reaches only the manager). The manager's end of each control pipe is non-blocking: a stuck worker cannot
@@ -30,7 +31,7 @@ final class SpawnedWorkers implements WorkerProcesses {
 
     private final Command command;
     private final int listenerFd;
-    private final int outputFd;
+    private final WorkerOutput output;
     private final int scoreboardFd;
     private final int repliesFd;
     /** pid to the manager's end of its control pipe. */
@@ -72,11 +73,11 @@ final class SpawnedWorkers implements WorkerProcesses {
         List<String> of(int slot, long maxRequests);
     }
 
-    SpawnedWorkers(Command command, int listenerFd, int outputFd, int scoreboardFd,
+    SpawnedWorkers(Command command, int listenerFd, WorkerOutput output, int scoreboardFd,
             int repliesFd) {
         this.command = command;
         this.listenerFd = listenerFd;
-        this.outputFd = outputFd;
+        this.output = output;
         this.scoreboardFd = scoreboardFd;
         this.repliesFd = repliesFd;
     }
@@ -86,20 +87,29 @@ final class SpawnedWorkers implements WorkerProcesses {
         LibC c = Native.libc();
         int[] pipe = new int[2];
         Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
+        int[] out = null;
         try {
+            out = WorkerOutput.newPipe();
             Native.check(c.fcntl(pipe[1], Native.F_SETFL, Native.O_NONBLOCK), "fcntl O_NONBLOCK");
-            long pid = spawn(command.of(slot, maxRequests), pipe[0]);
+            long pid = spawn(command.of(slot, maxRequests), pipe[0], out[1]);
             controls.put(pid, new ControlPipe(pipe[1]));
+            output.add(out[0], pid);
             return pid;
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(pipe[1]);
+            if (out != null) {
+                Native.closeQuietly(out[0]);
+            }
             throw e;
         } finally {
             Native.closeQuietly(pipe[0]);
+            if (out != null) {
+                Native.closeQuietly(out[1]);
+            }
         }
     }
 
-    private long spawn(List<String> argv, int controlReadFd) throws IOException {
+    private long spawn(List<String> argv, int controlReadFd, int outputFd) throws IOException {
         LibC c = Native.libc();
         Pointer actions = Memory.allocateDirect(Native.runtime(), 512);
         Pointer attributes = Memory.allocateDirect(Native.runtime(), 1024);

@@ -36,7 +36,8 @@ public final class Worker {
     private final ChildAccess access = ChildAccess.get();
     private final Channel listener;
     private final ReentrantLock requestLock;
-    private final IdleLimit idleLimit;
+    /** The idleTimeout in milliseconds (0 = none), SO_TIMEOUT of every TCP connection. */
+    private final int idleMillis;
     private volatile boolean stopping;
 
     private Worker(WorkerLaunch.Instance launch, Scoreboard scoreboard, BaseChild child, Channel listener,
@@ -47,7 +48,7 @@ public final class Worker {
         this.child = child;
         this.listener = listener;
         this.requestLock = requestLock;
-        this.idleLimit = new IdleLimit(launch.launch().idleTimeoutMillis());
+        this.idleMillis = (int) Math.min(Integer.MAX_VALUE, launch.launch().idleTimeoutMillis());
     }
 
     public static void main(String[] args) throws Exception {
@@ -137,9 +138,9 @@ public final class Worker {
             SocketChannel connection = server.accept();
             InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
             scoreboard.markBusy(slot, remote == null ? 0 : remote.getPort());
-            if (!firstBytesArrive(connection, remote != null)) {
-                scoreboard.markIdle(slot, child.requestsHandled());
-                continue;
+            if (remote != null && idleMillis > 0) {
+                // reads through conn() fail after idleMillis without a byte; the connection is then closed
+                connection.socket().setSoTimeout(idleMillis);
             }
             requestLock.lock();
             try {
@@ -149,23 +150,6 @@ public final class Worker {
                 requestLock.unlock();
             }
         }
-    }
-
-    /** Whether {@code connection} sent something within idleTimeout; if not, it is closed here. */
-    private boolean firstBytesArrive(SocketChannel connection, boolean tcp) {
-        try {
-            if (idleLimit.awaitFirstBytes(connection, tcp)) {
-                return true;
-            }
-        } catch (IOException e) {
-            // the peer is gone already: nothing to serve
-        }
-        try {
-            connection.close();
-        } catch (IOException ignored) {
-            // closing a connection that sent nothing
-        }
-        return false;
     }
 
     private void serveDatagrams(DatagramChannel socket) throws IOException {
@@ -196,7 +180,7 @@ public final class Worker {
             return;
         }
         if (Failures.root(failure) instanceof SocketTimeoutException) {
-            log("connection idle for " + idleLimit.millis() + " ms (idleTimeout) while the handler read: closed");
+            log("connection idle for " + idleMillis + " ms (idleTimeout) while the handler read: closed");
         } else {
             log("request failed, connection closed:\n" + stackTrace(failure));
         }
@@ -221,9 +205,9 @@ public final class Worker {
         }
     }
 
+    /** Writes to stderr, the worker's own pipe: the manager logs each line as "[worker PID] ...". */
     static void log(String message) {
-        String prefix = "[worker " + ProcessHandle.current().pid() + "] ";
-        System.err.println(prefix + message.replace("\n", "\n" + prefix));
+        System.err.println(message);
         System.err.flush();
     }
 

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Timeout;
 import prefork.examples.EchoChild;
 
 /**
- * Slow and silent clients: the idleTimeout closes a connection that sends nothing (before the handler, and
- * while it reads), without killing the worker, so silent clients cannot hold the pool until the busy timeout;
+ * Slow and silent clients: the idleTimeout closes a connection that sends nothing while the handler reads it
+ * (EchoChild reads through conn()), without killing the worker, so silent clients cannot hold the pool until
+ * the busy timeout; a server-first handler is still called at once;
  * a saturated pool is logged once, with the accept queue's length, and again when it clears.
  */
 @Timeout(90)
@@ -69,22 +70,33 @@ class IdleTimeoutIT {
     }
 
     @Test
+    void aHandlerThatSpeaksFirstIsCalledAtOnce() throws Exception {
+        try (PreforkServer server = PreforkServer.builder(prefork.examples.PidChild.class).port(0).minServers(1)
+                .maxServers(1).minSpareServers(0).maxSpareServers(1).idleTimeout(Duration.ofSeconds(5)).log(log).start();
+                Socket socket = Clients.connect(server.port())) {
+            long at = System.nanoTime();
+            assertTrue(Long.parseLong(Clients.readLine(socket)) > 0, "the pid, without a byte sent");
+            assertTrue((System.nanoTime() - at) / 1_000_000 < 4_000, "not after the idle timeout");
+        }
+    }
+
+    @Test
     void aSaturatedPoolIsLoggedOnceWithItsAcceptQueueAndAgainWhenItClears() throws Exception {
-        try (PreforkServer server = echo(2).idleTimeout(Duration.ZERO).start()) {
-            List<Socket> clients = new ArrayList<>();
-            try {
-                for (int i = 0; i < 2; i++) {
-                    Socket socket = Clients.connect(server.port());
-                    clients.add(socket);
-                    assertEquals("busy", Clients.send(socket, "busy"));
-                }
-                for (int i = 0; i < 3; i++) {
+        List<Socket> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ManagerHooks queueFirst = new ManagerHooks() {
+            @Override
+            public void preInitChildren(PreforkServer server) throws IOException {
+                for (int i = 0; i < 5; i++) { // before any worker runs: 2 will be taken, 3 stay queued
                     clients.add(Clients.connect(server.port()));
                 }
+            }
+        };
+        try (PreforkServer server = echo(2).idleTimeout(Duration.ZERO).hooks(queueFirst).start()) {
+            try {
                 Await.until(Duration.ofSeconds(10), "the saturation is logged", () -> log.contains("pool saturated"));
                 String line = log.lines.stream().filter(l -> l.contains("pool saturated")).findFirst().orElseThrow();
-                assertTrue(line.contains("all 2 workers are busy and maxServers is reached; 3 connections wait in the accept queue"),
-                        line);
+                assertTrue(line.endsWith("all 2 workers are busy and maxServers is reached; 3 connections wait in the"
+                        + " accept queue"), line);
             } finally {
                 Clients.closeAll(clients);
             }
