@@ -9,7 +9,7 @@
            (java.net Inet4Address InetAddress InetSocketAddress NetworkInterface Socket)
            (java.nio ByteBuffer ByteOrder)
            (java.nio.channels SocketChannel)
-           (java.nio.file CopyOption Files FileSystems LinkOption Path StandardCopyOption)
+           (java.nio.file CopyOption Files FileSystems Path StandardCopyOption)
            (java.nio.file.attribute FileAttribute PosixFilePermissions)
            (jdk.net ExtendedSocketOptions UnixDomainPrincipal)
            (prefork.manager NativeListener)))

@@ -75,7 +75,10 @@ final class BootBackoff {
         clear("backoff: cleared after a worker became ready and stayed up " + PROBATION_NANOS / 1_000_000_000 + " s");
     }
 
-    /** Whether {@code worker}, ready since before now, ends a failure run: it became ready after the last failure and survived its probation. */
+    /**
+     * Whether {@code worker} ends a failure run: it became ready after the last failure and has stayed up
+     * for its probation since.
+     */
     boolean clearedBy(WorkerHandle worker, long nowNanos) {
         return failures > 0 && worker.ready && worker.readyNanos - lastFailureNanos > 0
                 && nowNanos - worker.readyNanos >= PROBATION_NANOS;

@@ -24,8 +24,8 @@ import prefork.internal.WorkerFds;
 
 /**
  * The worker's side of the control pipe ({@link ControlProtocol}). A daemon thread reads it from the start:
- * EOF means the manager is gone and the worker halts at once, after a TERM to its process group; {@code stop} asks for a graceful exit; evals
- * and {@code serve} are queued. Once the child has booted, the recorded code changes the manager sent first
+ * EOF means the manager is gone and the worker halts at once, after a TERM to its process group; {@code stop}
+ * asks for a graceful exit; evals and {@code serve} are queued. Once the child has booted, the recorded code changes the manager sent first
  * are applied in order, up to {@code serve}; then a second thread applies later evals, holding the request
  * lock, so code changes land between connections, never during one, and answers each on the reply pipe.
  */
