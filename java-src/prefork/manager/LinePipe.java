@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 
 /**
  * A pipe whose write end workers inherit, and a daemon thread in the manager that passes each line read from it
- * to a sink. Used for workers' stdout and stderr (to the log) and for their replies to evaluations. Writes of at
+ * to a sink. Used for the workers' replies to evaluations (their output has a pipe each: WorkerOutput). Writes of at
  * most PIPE_BUF (4096) bytes are atomic, so one-line messages from many workers do not interleave. The thread
  * ends at EOF: once the manager has closed its write end and every worker has exited.
  */

@@ -17,9 +17,9 @@ final class OwnedFiles {
     }
 
     /**
-     * Null when {@code file} (a symbolic link is judged, not followed) is owned by this process's user and
-     * neither group nor others may write it; otherwise why not ("is owned by uid 65534", "is writable by
-     * others (rwxrwxrwx)"). Throws IOException when it cannot be examined (it is missing, for instance).
+     * Null when {@code file} is owned by this process's user and neither group nor others may write it (a
+     * symbolic link must be this user's too, and its target is judged); otherwise why not ("is owned by uid
+     * 65534, ...", "is writable by others (rwxrwxrwx)"). Throws IOException when it cannot be examined.
      */
     static String whyUntrusted(Path file) throws IOException {
         int owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
@@ -27,7 +27,8 @@ final class OwnedFiles {
             return "is owned by uid " + owner + ", not by this user (uid " + ownUid() + ")";
         }
         if (Files.isSymbolicLink(file)) {
-            return "is a symbolic link";
+            String target = whyUntrusted(file.toRealPath());
+            return target == null ? null : "is a link to " + file.toRealPath() + ", which " + target;
         }
         Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
         if (permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
