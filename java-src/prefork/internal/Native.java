@@ -14,9 +14,7 @@ public final class Native {
     public static final int O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_CLOEXEC = 0x80000;
     public static final int WNOHANG = 1, F_SETFL = 4, O_NONBLOCK = 0x800;
     public static final int EINTR = 4, EAGAIN = 11;
-    /** ioctl request: the number of bytes waiting in a pipe. */
-    public static final long FIONREAD = 0x541B;
-    public static final int SIGKILL = 9;
+    public static final int SIGKILL = 9, SIGTERM = 15;
     public static final int SOL_TCP = 6, TCP_INFO = 11, SC_CLK_TCK = 2;
 
     /**

@@ -35,7 +35,7 @@ public final class ListenerPool {
     private static final class Resources {
         NativeListener listener;
         ScoreboardFile scoreboardFile;
-        LinePipe output;
+        WorkerOutput output;
         LinePipe replies;
         LinePipe accessLines;
         SpawnedWorkers processes;
@@ -81,9 +81,7 @@ public final class ListenerPool {
             InetSocketAddress bound = resources.listener.address();
             ListenerSpec spec = bound == null ? requested : requested.withPort(bound.getPort());
             resources.scoreboardFile = ScoreboardFile.create();
-            WorkerOutput output = new WorkerOutput(config.log());
-            resources.output = LinePipe.start("prefork-worker-output", output::accept);
-            output.readFrom(resources.output);
+            resources.output = WorkerOutput.start("prefork-worker-output", config.log());
             CodeBroadcast code = new CodeBroadcast();
             resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
             if (accessLog != null) {
@@ -92,11 +90,14 @@ public final class ListenerPool {
             WorkerCommand command = new WorkerCommand(config, archive);
             var launch = command.launch(spec);
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
-                    resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
-                    resources.replies.writeFd(), output, accessLog == null ? -1 : resources.accessLines.writeFd());
+                    resources.listener.fd(), resources.output, resources.scoreboardFile.fd(),
+                    resources.replies.writeFd(), accessLog == null ? -1 : resources.accessLines.writeFd());
             NativeListener listener = resources.listener;
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close, accessLog);
+            if (requested.protocol() == Protocol.TCP && !config.get(Options.REUSE_PORT)) {
+                supervisor.watchAcceptQueue(() -> AcceptQueue.length(listener.fd()));
+            }
             return new ListenerPool(spec, supervisor, resources);
         } catch (IOException | RuntimeException e) {
             resources.close();
