@@ -15,10 +15,10 @@
             [nrepl.server :as nrepl-server]
             [nrepl.transport :as t]
             [prefork.mirror :as mirror]
+            [prefork.nrepl-bencode :as bencode]
+            [prefork.nrepl-guard :as guard]
             [prefork.server :as ps])
   (:import (java.io StringWriter)
-           (java.nio.file Files Path)
-           (java.nio.file.attribute PosixFilePermissions)
            (prefork InvalidOptionException Option$Surface PreforkServer)
            (prefork.manager StatusTable)))
 
@@ -313,20 +313,28 @@
                                                        :returns {"prefork/results" "One map per worker: pid, status (ok, error, timeout), value, and for an error root-class, root-message, ex-data, line, column when known."
                                                                  "out" "A summary: prefork: applied in N of M workers, then each failure."}}}})
 
-(defn- restrict-socket-file [path]
-  (Files/setPosixFilePermissions (Path/of (str path) (make-array String 0))
-                                 (PosixFilePermissions/fromString "rw-------")))
+(defn- log-fn
+  "A fn of one line writing to `log` (a prefork.Log), or to stderr when there is none."
+  [log]
+  (if log
+    (fn [line] (.log ^prefork.Log log line))
+    (fn [line] (.println System/err ^String line))))
 
 (defn start!
   "Starts an nREPL server for the prefork `server` (a prefork.PreforkServer) with options
-  {:port 0 :bind \"127.0.0.1\"} or {:socket path} (mode 0600). Returns the nREPL server (closeable; its
-  :port is the bound port). Called by the Java core (prefork.manager.ControlPlane) before workers spawn."
-  [server {:keys [port bind socket]}]
+  {:port 0 :bind \"127.0.0.1\"} or {:socket path}, plus :log (a prefork.Log for refusals, default stderr),
+  :allow-remote? (accept peers on other hosts, default false) and :limits (message bounds, default
+  prefork.nrepl-bencode/default-limits). Only processes of this user (and root) may connect: others are refused
+  before a byte is read (prefork.nrepl-guard). A Unix socket is placed with mode 0600 and no window. Returns
+  the nREPL server (closeable; its :port is the bound port). Called by the Java core
+  (prefork.manager.ControlPlane) before workers spawn."
+  [server {:keys [port bind socket log allow-remote? limits]}]
   (require (quote prefork.repl))
-  (let [handler (nrepl-server/default-handler #'wrap-prefork)
+  (let [log (log-fn log)
+        handler (nrepl-server/default-handler #'wrap-prefork)
         with-server (fn [msg] (handler (assoc msg ::server server)))
-        nrepl (if socket
-                (nrepl-server/start-server :socket (str socket) :handler with-server)
-                (nrepl-server/start-server :port (or port 0) :bind (or bind "127.0.0.1") :handler with-server))]
-    (when socket (restrict-socket-file socket))
-    nrepl))
+        transport (guard/owner-only (bencode/bounded-transport-fn limits log) {:log log :allow-remote? allow-remote?})]
+    (if socket
+      (guard/place-socket! socket #(nrepl-server/start-server :socket % :handler with-server :transport-fn transport))
+      (nrepl-server/start-server :port (or port 0) :bind (or bind "127.0.0.1") :handler with-server
+                                 :transport-fn transport))))

@@ -60,7 +60,10 @@
               :requests-handled (.requestsHandled child)}]
     (if-let [^SocketChannel channel (.channel child)]
       (let [^Socket socket (.conn child)]
-        (assoc base :socket socket :in (Channels/newInputStream channel) :out (Channels/newOutputStream channel)
+        ;; TCP: the socket's streams, whose reads the idle-timeout bounds (SO_TIMEOUT); Unix: the channel's
+        (assoc base :socket socket
+                    :in (if socket (.getInputStream socket) (Channels/newInputStream channel))
+                    :out (if socket (.getOutputStream socket) (Channels/newOutputStream channel))
                     :local-port (some-> socket .getLocalPort)))
       (assoc base :payload (.payload child)
                   :reply (fn [^bytes data] (.respTo child data))))))

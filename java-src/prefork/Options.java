@@ -57,6 +57,8 @@ public final class Options {
     // ---- deadlines
     public static final Option<Duration> TIMEOUT = add("timeout", "timeout", seconds(), Duration.ofSeconds(30), "30",
             "seconds a worker may be busy on one request before it is killed; 0 = never");
+    public static final Option<Duration> IDLE_TIMEOUT = add("idleTimeout", "idle-timeout", seconds(),
+            Duration.ofSeconds(10), "10", "seconds a connection may send nothing before its worker closes it; 0 = never");
     public static final Option<Duration> GRACEFUL_TIMEOUT = add("gracefulTimeout", "graceful-timeout", seconds(),
             Duration.ofSeconds(30), "30", "seconds a stopping worker may take to finish its request");
     public static final Option<Duration> START_TIMEOUT = add("startTimeout", "start-timeout", seconds(),

@@ -183,6 +183,14 @@ public final class ServerBuilder {
     /** A worker busy on one request longer than this is killed and replaced; zero = never (default 30 s). */
     public ServerBuilder timeout(Duration value) { return set(Options.TIMEOUT.kebab(), value); }
 
+    /**
+     * How long a TCP connection may send nothing while the handler reads it through {@code conn()}'s stream
+     * (SO_TIMEOUT) before the read fails and the connection is closed, separately from the busy
+     * {@link #timeout}; zero = never (default 10 s). Throws InvalidOptionException for a negative or overlong
+     * duration.
+     */
+    public ServerBuilder idleTimeout(Duration value) { return set(Options.IDLE_TIMEOUT.kebab(), value); }
+
     /** How long a stopping worker may take to finish its request before it is killed (default 30 s). */
     public ServerBuilder gracefulTimeout(Duration value) { return set(Options.GRACEFUL_TIMEOUT.kebab(), value); }
 

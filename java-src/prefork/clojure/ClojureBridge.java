@@ -5,6 +5,7 @@ import clojure.lang.IFn;
 import clojure.lang.Keyword;
 import java.nio.file.Path;
 import java.util.Map;
+import prefork.Log;
 import prefork.PreforkServer;
 import prefork.manager.ControlPlane;
 
@@ -56,13 +57,17 @@ public final class ClojureBridge {
         return text.toString().replaceAll("\\s*\\R\\s*", " ");
     }
 
-    /** Starts {@code prefork.nrepl/start!} for {@code server}; {@code socket} wins over {@code port}. */
-    public static ControlPlane startControlPlane(PreforkServer server, Integer port, String bind, Path socket) {
+    /**
+     * Starts {@code prefork.nrepl/start!} for {@code server}; {@code socket} wins over {@code port}. Refused
+     * connections and messages are logged to {@code log}; {@code allowRemote} also admits peers on other hosts.
+     */
+    public static ControlPlane startControlPlane(PreforkServer server, Integer port, String bind, Path socket,
+            Log log, boolean allowRemote) {
         Clojure.var("clojure.core", "require").invoke(Clojure.read("prefork.nrepl"));
         IFn start = Clojure.var("prefork.nrepl", "start!");
         Object options = socket != null
-                ? map("socket", socket.toString())
-                : map("port", port, "bind", bind);
+                ? map("socket", socket.toString(), "log", log)
+                : map("port", port, "bind", bind, "log", log, "allow-remote?", allowRemote);
         Object nrepl = start.invoke(server, options);
         Object bound = ((Map<?, ?>) nrepl).get(Keyword.intern("port"));
         return new ControlPlane(bound instanceof Number n ? n.intValue() : -1, (AutoCloseable) nrepl, socket);

@@ -16,8 +16,10 @@ public class EchoChild extends BaseChild {
             respTo(payload());
             return;
         }
-        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel()), StandardCharsets.UTF_8));
-        OutputStream out = Channels.newOutputStream(channel());
+        // TCP: the socket's streams, whose reads the idleTimeout bounds; Unix sockets have only the channel
+        BufferedReader in = new BufferedReader(new InputStreamReader(conn() != null ? conn().getInputStream()
+                : Channels.newInputStream(channel()), StandardCharsets.UTF_8));
+        OutputStream out = conn() != null ? conn().getOutputStream() : Channels.newOutputStream(channel());
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();

@@ -31,10 +31,10 @@ public interface LibC {
     @SaveError int fcntl(int fd, int command, int argument);
     @SaveError @ssize_t long write(int fd, @In byte[] buffer, @size_t long count);
     @SaveError @ssize_t long read(int fd, @Out byte[] buffer, @size_t long count);
-    /** ioctl(2) with an int result argument, as FIONREAD takes. */
-    @SaveError int ioctl(int fd, long request, @Out int[] value);
     @SaveError int waitpid(int pid, @Out int[] status, int options);
     @SaveError int kill(int pid, int signal);
+    /** {@code fds} holds struct pollfd pairs: fd, then events in the low and revents in the high 16 bits. */
+    @SaveError int poll(@In @Out int[] fds, long count, int timeoutMillis);
     String strerror(int errno);
     long sysconf(int name);
 

@@ -18,7 +18,7 @@ public final class Native {
     public static final int EINTR = 4, EAGAIN = 11;
     /** ioctl request: the number of bytes waiting in a pipe. */
     public static final long FIONREAD = 0x541B;
-    public static final int SIGKILL = 9;
+    public static final int SIGKILL = 9, SIGTERM = 15;
     public static final int SOL_TCP = 6, TCP_INFO = 11, SC_CLK_TCK = 2, SC_PAGESIZE = 30;
 
     /**

@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +27,10 @@ import prefork.Options;
  * classpath (every jar's path, size and time), worker flags and child: a training JVM loads the child (and,
  * for Clojure handlers, their namespaces) and exits with -XX:ArchiveClassesAtExit, in the background, while
  * the server already runs; workers spawned once it exists get -XX:SharedArchiveFile. Only a classpath of jars
- * can be archived; with a class directory on it (a development build) the archive is skipped.
+ * can be archived; with a class directory on it (a development build) the archive is skipped. A cache
+ * directory or archive that another user owns or may write is not used (one warning): workers would map what
+ * that user put there. The training JVM exits when the manager dies (EOF on its stdin), and the partial files
+ * of training runs whose manager is gone are removed at the next start.
  */
 public final class ClassDataArchive {
     private static final long TRAINING_LIMIT_SECONDS = 120;
@@ -47,7 +52,27 @@ public final class ClassDataArchive {
         if (config.cacheDirectory() == null || !jarsOnly(config.classpath())) {
             return new ClassDataArchive(null, config);
         }
-        return new ClassDataArchive(config.cacheDirectory().resolve("worker-" + key(config) + ".jsa"), config);
+        Path archive = config.cacheDirectory().resolve("worker-" + key(config) + ".jsa");
+        for (Path file : List.of(config.cacheDirectory(), archive)) {
+            String why = whyUntrusted(file);
+            if (why != null) {
+                config.log().log("class data archive: not used: " + file + " " + why);
+                return new ClassDataArchive(null, config);
+            }
+        }
+        return new ClassDataArchive(archive, config);
+    }
+
+    /** Why {@code file} (when it exists) must not be used, or null. */
+    private static String whyUntrusted(Path file) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try {
+            return OwnedFiles.whyUntrusted(file);
+        } catch (IOException e) {
+            return "cannot be examined: " + e;
+        }
     }
 
     /** The JVM options a worker spawned now gets: the archive once it exists, else none. */
@@ -87,7 +112,9 @@ public final class ClassDataArchive {
         List<String> command = new ArrayList<>(trainingCommand);
         command.add(1, "-XX:ArchiveClassesAtExit=" + partial);
         try {
-            Files.createDirectories(archive.getParent());
+            Files.createDirectories(archive.getParent(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // stdin stays a pipe from this JVM: the training JVM exits at its EOF, when the manager dies
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD);
             ChildEnvironment.clean(builder.environment());
@@ -149,12 +176,35 @@ public final class ClassDataArchive {
     }
 
     private void pruneUnused(Path directory) {
+        pruneLeftovers(directory);
         Instant limit = Instant.now().minus(Duration.ofDays(14));
         try (DirectoryStream<Path> archives = Files.newDirectoryStream(directory, "worker-*.jsa")) {
             for (Path old : archives) {
                 if (Files.getLastModifiedTime(old).toInstant().isBefore(limit)) {
                     Files.deleteIfExists(old);
                     log.log("class data archive: removed " + old + ", unused for 14 days");
+                }
+            }
+        } catch (IOException ignored) {
+            // no cache directory yet, or not readable: nothing to prune
+        }
+    }
+
+    /**
+     * Removes the partial archives ({@code worker-KEY.jsa.PID.tmp}) of training runs whose manager PID is gone,
+     * or that are older than a day (the pid was reused).
+     */
+    private void pruneLeftovers(Path directory) {
+        Instant limit = Instant.now().minus(Duration.ofDays(1));
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, "worker-*.jsa.*.tmp")) {
+            for (Path partial : partials) {
+                String name = partial.getFileName().toString();
+                String pid = name.substring(name.indexOf(".jsa.") + 5, name.length() - 4);
+                boolean running = pid.matches("\\d{1,18}")
+                        && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+                if (!running || Files.getLastModifiedTime(partial, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(limit)) {
+                    Files.deleteIfExists(partial);
+                    log.log("class data archive: removed " + partial + ", left by a training run that did not finish");
                 }
             }
         } catch (IOException ignored) {

@@ -30,10 +30,11 @@ public final class ControlPlane implements AutoCloseable {
     public static ControlPlane start(PreforkServer server, ServerConfig config) throws IOException {
         try {
             return prefork.clojure.ClojureBridge.startControlPlane(server, config.get(Options.NREPL_PORT),
-                    config.get(Options.NREPL_BIND), config.get(Options.NREPL_SOCKET));
+                    config.get(Options.NREPL_BIND), config.get(Options.NREPL_SOCKET), config.log(),
+                    config.get(Options.NREPL_ALLOW_REMOTE));
         } catch (NoClassDefFoundError e) {
             throw new IOException("the control plane needs Clojure and nREPL on the class path: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Clojure rethrows checked exceptions (an IOException) undeclared
             String what = config.get(Options.NREPL_SOCKET) != null ? "nreplSocket=" + config.get(Options.NREPL_SOCKET)
                     : "nreplPort=" + config.get(Options.NREPL_PORT);
             throw new IOException("cannot start the control plane on " + what + ": " + rootMessage(e), e);

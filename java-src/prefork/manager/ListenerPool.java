@@ -35,7 +35,7 @@ public final class ListenerPool {
     private static final class Resources {
         NativeListener listener;
         ScoreboardFile scoreboardFile;
-        LinePipe output;
+        WorkerOutput output;
         LinePipe replies;
         LinePipe accessLines;
         SpawnedWorkers processes;
@@ -91,9 +91,7 @@ public final class ListenerPool {
         resources.listener = listener;
         try {
             resources.scoreboardFile = ScoreboardFile.create();
-            WorkerOutput output = new WorkerOutput(config.log());
-            resources.output = LinePipe.start("prefork-worker-output", output::accept);
-            output.readFrom(resources.output);
+            resources.output = WorkerOutput.start("prefork-worker-output", config.log());
             CodeBroadcast code = new CodeBroadcast();
             resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
             if (accessLog != null) {
@@ -107,10 +105,13 @@ public final class ListenerPool {
                 user.handOver(resources.replies.writeFd());
             }
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
-                    resources.listener.fd(), resources.output.writeFd(), resources.scoreboardFile.fd(),
-                    resources.replies.writeFd(), output, accessLog == null ? -1 : resources.accessLines.writeFd(), user);
+                    resources.listener.fd(), resources.output, resources.scoreboardFile.fd(),
+                    resources.replies.writeFd(), accessLog == null ? -1 : resources.accessLines.writeFd(), user);
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close, accessLog);
+            if (spec.protocol() == Protocol.TCP && !config.get(Options.REUSE_PORT)) {
+                supervisor.watchAcceptQueue(() -> AcceptQueue.length(listener.fd()));
+            }
             return new ListenerPool(spec, supervisor, resources);
         } catch (IOException | RuntimeException e) {
             resources.close();

@@ -44,7 +44,7 @@ public final class NativeListener implements AutoCloseable {
      */
     public static NativeListener bindUnix(String path, int backlog, String mode) throws IOException {
         Path file = Path.of(path);
-        removeIfStale(file);
+        removeIfStale(file, "unixPath");
         LibC c = Native.libc();
         int fd = Native.check(c.socket(Native.AF_UNIX, Native.SOCK_STREAM | Native.SOCK_CLOEXEC, 0), "socket");
         try {
@@ -68,16 +68,20 @@ public final class NativeListener implements AutoCloseable {
         }
     }
 
-    private static void removeIfStale(Path file) throws IOException {
+    /**
+     * Removes a Unix socket file at {@code file} that nobody answers on (left by a crash); throws IOException
+     * naming {@code option} when a live server answers on it or it is not a socket. Nothing there: nothing done.
+     */
+    public static void removeIfStale(Path file, String option) throws IOException {
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("unixPath=" + file + " exists and is not a socket");
+            throw new IOException(option + "=" + file + " exists and is not a socket");
         }
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             probe.connect(UnixDomainSocketAddress.of(file));
-            throw new IOException("unixPath=" + file + " is in use: a live server answers on it");
+            throw new IOException(option + "=" + file + " is in use: a live server answers on it");
         } catch (ConnectException e) {
             Files.delete(file);
         }

@@ -18,9 +18,10 @@ import prefork.internal.ControlProtocol;
 import prefork.internal.WorkerFds;
 
 /**
- * Starts worker JVMs with glibc posix_spawn: listener on fd 0, the shared output pipe on fds 1 and 2, a
- * private control pipe on fd 3, the scoreboard on fd 4, the shared reply pipe on fd 5, the access log pipe on
- * fd 6 (only when the access log is on), every other fd closed,
+ * Starts worker JVMs with glibc posix_spawn: listener on fd 0, an output pipe of its own on fds 1 and 2 (read
+ * by {@link WorkerOutput}, which attributes every line to the worker and keeps its last lines), a private
+ * control pipe on fd 3, the scoreboard on fd 4, the shared reply pipe on fd 5, the access log pipe on fd 6
+ * (only when the access log is on), every other fd closed,
  * default signal dispositions, an empty signal mask, and a process group of its own (a terminal's Ctrl-C
  * reaches only the manager). The manager's end of each control pipe is non-blocking: a stuck worker cannot
  * stall the caller for more than {@link #SEND_LIMIT_NANOS}.
@@ -31,10 +32,9 @@ final class SpawnedWorkers implements WorkerProcesses {
 
     private final Command command;
     private final int listenerFd;
-    private final int outputFd;
+    private final WorkerOutput output;
     private final int scoreboardFd;
     private final int repliesFd;
-    private final WorkerOutput output;
     private final int accessLogFd;
     /** Who workers run as (their control pipe is handed over to it), or null. */
     private final WorkerUser user;
@@ -81,26 +81,20 @@ final class SpawnedWorkers implements WorkerProcesses {
      * {@code accessLogFd} is the access log pipe's write end, for fd 6 (-1 when the access log is off);
      * {@code user} is who workers run as, or null.
      */
-    SpawnedWorkers(Command command, int listenerFd, int outputFd, int scoreboardFd, int repliesFd,
-            WorkerOutput output, int accessLogFd, WorkerUser user) {
-        this.output = output;
+    SpawnedWorkers(Command command, int listenerFd, WorkerOutput output, int scoreboardFd, int repliesFd,
+            int accessLogFd, WorkerUser user) {
         this.user = user;
         this.command = command;
         this.listenerFd = listenerFd;
-        this.outputFd = outputFd;
+        this.output = output;
         this.scoreboardFd = scoreboardFd;
         this.repliesFd = repliesFd;
         this.accessLogFd = accessLogFd;
     }
 
     @Override
-    public long outputMark() {
-        return output.mark();
-    }
-
-    @Override
-    public List<String> outputSince(long mark) {
-        return output.since(mark);
+    public List<String> lastOutput(long pid) {
+        return output.lastLines(pid, WorkerOutput.EOF_LIMIT);
     }
 
     @Override
@@ -108,23 +102,32 @@ final class SpawnedWorkers implements WorkerProcesses {
         LibC c = Native.libc();
         int[] pipe = new int[2];
         Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
+        int[] out = null;
         try {
+            out = WorkerOutput.newPipe();
             Native.check(c.fcntl(pipe[1], Native.F_SETFL, Native.O_NONBLOCK), "fcntl O_NONBLOCK");
             if (user != null) {
                 user.handOver(pipe[0]);
             }
-            long pid = spawn(command.of(slot, maxRequests), pipe[0]);
+            long pid = spawn(command.of(slot, maxRequests), pipe[0], out[1]);
             controls.put(pid, new ControlPipe(pipe[1]));
+            output.add(out[0], pid);
             return pid;
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(pipe[1]);
+            if (out != null) {
+                Native.closeQuietly(out[0]);
+            }
             throw e;
         } finally {
             Native.closeQuietly(pipe[0]);
+            if (out != null) {
+                Native.closeQuietly(out[1]);
+            }
         }
     }
 
-    private long spawn(List<String> argv, int controlReadFd) throws IOException {
+    private long spawn(List<String> argv, int controlReadFd, int outputFd) throws IOException {
         LibC c = Native.libc();
         Pointer actions = Memory.allocateDirect(Native.runtime(), 512);
         Pointer attributes = Memory.allocateDirect(Native.runtime(), 1024);
@@ -191,6 +194,11 @@ final class SpawnedWorkers implements WorkerProcesses {
     @Override
     public void kill(long pid) {
         Native.libc().kill((int) pid, Native.SIGKILL);
+    }
+
+    @Override
+    public boolean signalGroup(long pgid, int signal) {
+        return pgid > 1 && Native.libc().kill((int) -pgid, signal) == 0;
     }
 
     @Override

@@ -45,14 +45,16 @@ final class Supervisor implements Runnable {
     private final Map<Integer, WorkerHandle> workers = new TreeMap<>();
     private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
     private final BootBackoff backoff;
+    private final LingeringGroups lingering;
+    private final HungWorkers hung;
+    private final SaturationWatch saturation;
+    private final Generations generations;
     private final PoolStatistics statistics = new PoolStatistics();
     private final WorkerSnapshots snapshots;
     private final MemoryLimit memoryLimit;
     private final AccessLogFile accessLog;
     private final PoolHealth health = new PoolHealth();
-    private final HungWorkers hung;
     private PoolBounds bounds;
-    private long generation = 1;
     private boolean everReady;
     private Long shutdownDeadline;
     private boolean finished;
@@ -73,14 +75,22 @@ final class Supervisor implements Runnable {
         this.backoff = new BootBackoff(config.log());
         this.snapshots = new WorkerSnapshots(scoreboard, listener);
         this.memoryLimit = MemoryLimit.of(config);
-        this.hung = new HungWorkers(config, scoreboard);
+        this.hung = new HungWorkers(config, scoreboard, processes);
         this.accessLog = accessLog;
+        this.saturation = new SaturationWatch(config.log());
+        this.generations = new Generations(config.log(), code::clearRecorded);
+        this.lingering = new LingeringGroups(processes, config.log(), config.get(Options.GRACEFUL_TIMEOUT).toNanos());
         code.attach(this::submit, this::livePids, this::replaceStale, processes, config.log());
     }
 
     /** Health and readiness as of the last turn; readable from any thread. */
     PoolHealth health() {
         return health;
+    }
+
+    /** Where the saturation log line reads the accept queue's length (-1: unknown); before the thread starts. */
+    void watchAcceptQueue(java.util.function.IntSupplier length) {
+        saturation.acceptQueue(length);
     }
 
     /** Sets the handle passed to hooks; called once, before the thread starts. */
@@ -122,21 +132,11 @@ final class Supervisor implements Runnable {
             Thread.currentThread().interrupt();
         } finally {
             health.stopped();
-            killAndReapLeftovers();
+            lingering.killAndReap(workers.values()); // only if the loop ended abnormally
             releaseResources.run();
             ready.completeExceptionally(new IllegalStateException("the server stopped before it was ready"));
             terminated.complete(null);
             tasks.drain();
-        }
-    }
-
-    /** Only if the loop ended abnormally: no worker outlives the supervisor, and none stays a zombie. */
-    private void killAndReapLeftovers() {
-        workers.values().forEach(worker -> processes.kill(worker.pid));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (!workers.isEmpty() && System.nanoTime() - deadline < 0) {
-            workers.values().removeIf(worker -> processes.pollExit(worker.pid).isPresent());
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
     }
 
@@ -150,8 +150,12 @@ final class Supervisor implements Runnable {
 
     private void step() {
         reapExited();
+        lingering.check();
         noticeReady();
-        killHung();
+        hung.check(workers.values(), shutdownDeadline != null, worker -> {
+            WorkerInfo info = snapshots.info(worker);
+            HookRunner.run(config.log(), "workerTimedOut", () -> hooks.workerTimedOut(server, info));
+        });
         if (shutdownDeadline == null) {
             if (memoryLimit != null) {
                 memoryLimit.check(workers.values(), this::requestStop);
@@ -170,6 +174,7 @@ final class Supervisor implements Runnable {
                 continue;
             }
             workers.remove(worker.slot);
+            lingering.workerGone(worker);
             long requests = scoreboard.requests(worker.slot);
             String bootError = scoreboard.message(worker.slot);
             if (accessLog != null && scoreboard.state(worker.slot) == Scoreboard.BUSY) {
@@ -186,15 +191,16 @@ final class Supervisor implements Runnable {
             int raw = status.getAsInt();
             HookRunner.run(config.log(), "workerExited", () -> hooks.workerExited(server, info, cause, raw));
             if (!worker.ready && shutdownDeadline == null) {
-                bootFailed(worker, bootError.isEmpty() ? jvmFailure(worker, status.getAsInt()) : bootError);
+                bootFailed(worker, bootError.isEmpty() ? jvmFailure(worker, raw) : bootError);
+            } else if (shutdownDeadline == null) {
+                backoff.exited(worker, cause, raw, requests);
             }
         }
     }
 
-    /** A worker that died before prefork's code could report: its exit status and what its JVM printed. */
+    /** A worker that died before prefork's code could report: its exit status and what its JVM printed last. */
     private String jvmFailure(WorkerHandle worker, int status) {
-        List<String> output = processes.outputSince(worker.outputMark);
-        return WaitStatus.describe(status) + (output.isEmpty() ? "" : "; the JVM said: " + String.join(" | ", output));
+        return WaitStatus.describe(status) + WorkerOutput.said(processes.lastOutput(worker.pid));
     }
 
     private void bootFailed(WorkerHandle worker, String error) {
@@ -211,28 +217,23 @@ final class Supervisor implements Runnable {
             long state = scoreboard.state(worker.slot);
             if (!worker.ready && (state == Scoreboard.IDLE || state == Scoreboard.BUSY)) {
                 worker.ready = true;
+                worker.readyNanos = System.nanoTime();
                 everReady = true;
-                backoff.reset();
+                backoff.ready();
                 config.log().log(worker + " ready in " + ageMillis(worker) + " ms");
                 WorkerInfo info = snapshots.info(worker);
                 HookRunner.run(config.log(), "workerReady", () -> hooks.workerReady(server, info));
             }
         }
-        if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
+        if (!ready.isDone() && countReady(generations.current()) >= bounds.minServers()) {
             ready.complete(null);
         }
-    }
-
-    private void killHung() {
-        hung.check(workers.values(), shutdownDeadline != null, this::kill, worker -> {
-            WorkerInfo info = snapshots.info(worker);
-            HookRunner.run(config.log(), "workerTimedOut", () -> hooks.workerTimedOut(server, info));
-        });
+        backoff.checkSurvivors(workers.values());
     }
 
     private void maintainPool() {
         List<WorkerHandle> current = workers.values().stream()
-                .filter(w -> w.generation == generation && !w.stopRequested).toList();
+                .filter(w -> w.generation == generations.current() && !w.stopRequested).toList();
         int starting = 0, idle = 0;
         for (WorkerHandle worker : current) {
             long state = scoreboard.state(worker.slot);
@@ -242,6 +243,8 @@ final class Supervisor implements Runnable {
                 idle++;
             }
         }
+        saturation.observe(idle == 0 && starting == 0 && current.size() >= bounds.maxServers(), bounds.maxServers(),
+                System.nanoTime());
         int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting);
         for (int i = 0; i < spawn && backoff.maySpawn() && shutdownDeadline == null; i++) {
             spawn();
@@ -256,26 +259,27 @@ final class Supervisor implements Runnable {
     }
 
     private void stopOldGeneration() {
-        List<WorkerHandle> old = workers.values().stream()
-                .filter(w -> w.generation < generation && !w.stopRequested).toList();
-        if (!old.isEmpty() && countReady(generation) >= Math.max(1, bounds.minServers())) {
-            config.log().log("reload: generation " + generation + " is ready; stopping " + old.size()
-                    + " workers of earlier generations");
-            old.forEach(w -> requestStop(w, "replaced by generation " + generation));
+        long generation = generations.current();
+        List<WorkerHandle> old = generations.step(workers.values(),
+                countReady(generations.current()) >= Math.max(1, bounds.minServers()));
+        old.forEach(w -> requestStop(w, "replaced by generation " + generation));
+        if (!old.isEmpty()) {
             events.generationReady(generation);
         }
     }
 
+    /** The server stops once every worker has exited and what they started is gone. */
     private void driveShutdown() {
-        if (workers.isEmpty()) {
+        if (workers.isEmpty() && lingering.isEmpty()) {
             config.log().log("all workers have exited; the server is stopped");
             finished = true;
         } else if (System.nanoTime() - shutdownDeadline > 0) {
             List<WorkerHandle> left = workers.values().stream().filter(w -> !w.killed()).toList();
             if (!left.isEmpty()) {
                 config.log().log("shutdown deadline reached: killing " + left.size() + " workers");
-                left.forEach(w -> kill(w, ExitCause.KILLED));
+                left.forEach(w -> hung.kill(w, ExitCause.KILLED));
             }
+            lingering.killAll();
         }
     }
 
@@ -296,7 +300,7 @@ final class Supervisor implements Runnable {
             List<WorkerHandle> left = workers.values().stream().filter(w -> !w.killed()).toList();
             if (grace.isZero() && !left.isEmpty()) {
                 config.log().log(by + "killing " + left.size() + " workers now (" + listener + ")");
-                left.forEach(w -> kill(w, ExitCause.KILLED));
+                left.forEach(w -> hung.kill(w, ExitCause.KILLED));
             }
             return;
         }
@@ -308,14 +312,12 @@ final class Supervisor implements Runnable {
     }
 
     /**
-     * A new generation starts clean from the code on disk: recorded code changes are forgotten. {@code cause}
-     * ("HUP", or null) heads the log line.
+     * A new generation starts clean from the code on disk: recorded code changes are forgotten (see
+     * Generations). {@code cause} ("HUP", or null) heads the log line.
      */
     void reload(String cause) {
         if (shutdownDeadline == null) {
-            generation++;
-            code.clearRecorded();
-            config.log().log((cause == null ? "" : cause + ": ") + "reload: starting generation " + generation);
+            generations.reload(workers.values(), cause);
         }
     }
 
@@ -343,7 +345,7 @@ final class Supervisor implements Runnable {
     void resize(PoolBounds newBounds, String cause) {
         config.log().log((cause == null ? "" : cause + ": ") + "resize: " + bounds + " -> " + newBounds);
         bounds = newBounds;
-        if (!ready.isDone() && countReady(generation) >= bounds.minServers()) {
+        if (!ready.isDone() && countReady(generations.current()) >= bounds.minServers()) {
             ready.complete(null);
         }
     }
@@ -357,7 +359,7 @@ final class Supervisor implements Runnable {
     }
 
     ServerStats stats() {
-        return snapshots.stats(workers.values(), statistics, generation, peakWorkers);
+        return snapshots.stats(workers.values(), statistics, generations.current(), peakWorkers);
     }
 
     private void spawn() {
@@ -369,11 +371,9 @@ final class Supervisor implements Runnable {
         long maxRequests = configured == 0 ? 0
                 : configured + (long) (Math.random() * (config.get(Options.MAX_REQUESTS_JITTER) + 1));
         try {
-            long mark = processes.outputMark();
             long pid = processes.spawn(slot, maxRequests);
             code.spawned(pid);
-            WorkerHandle worker = new WorkerHandle(slot, pid, generation, maxRequests);
-            worker.outputMark = mark;
+            WorkerHandle worker = new WorkerHandle(slot, pid, generations.current(), maxRequests);
             workers.put(slot, worker);
             statistics.spawned();
             config.log().log(worker + " spawned for " + listener);
@@ -387,7 +387,6 @@ final class Supervisor implements Runnable {
             }
         }
     }
-
     private void requestStop(WorkerHandle worker, String why) {
         if (!worker.stopRequested) {
             worker.stopRequested = true;
@@ -397,11 +396,6 @@ final class Supervisor implements Runnable {
             }
             processes.requestStop(worker.pid);
         }
-    }
-
-    private void kill(WorkerHandle worker, ExitCause cause) {
-        worker.killCause = cause;
-        processes.kill(worker.pid);
     }
 
     private int countReady(long ofGeneration) {

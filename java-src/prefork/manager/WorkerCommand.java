@@ -32,7 +32,8 @@ final class WorkerCommand {
     WorkerLaunch launch(ListenerSpec listener) {
         return new WorkerLaunch(config.childClass(), listener,
                 config.get(Options.REUSE_PORT) ? config.get(Options.LISTEN) : 0,
-                listener != null && config.get(Options.ACCESS_LOG) != null, config.childProperties());
+                listener != null && config.get(Options.ACCESS_LOG) != null, config.childProperties(),
+                config.get(Options.IDLE_TIMEOUT).toMillis());
     }
 
     /** The command of the worker that will own {@code slot} in the pool of {@code launch}. */

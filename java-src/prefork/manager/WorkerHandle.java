@@ -12,9 +12,9 @@ final class WorkerHandle {
     final long maxRequests;
     final Instant startedAt = Instant.now();
     final long startedNanos = System.nanoTime();
-    /** The workers' output mark taken before it was spawned ({@link WorkerProcesses#outputMark()}). */
-    long outputMark;
     boolean ready;
+    /** nanoTime when it was noticed ready (0 before). */
+    long readyNanos;
     boolean stopRequested;
     long stopRequestedNanos;
     /** Why the manager killed it, or null while it has not. */

@@ -28,21 +28,25 @@ public interface WorkerProcesses extends AutoCloseable {
     void kill(long pid);
 
     /**
+     * Sends {@code signal} (0: none, only the check) to every process of the process group {@code pgid} (a
+     * worker's pid: each worker leads its own group); returns whether the group had any process.
+     */
+    default boolean signalGroup(long pgid, int signal) {
+        return false;
+    }
+
+    /**
      * Reaps the worker if it has exited, without blocking; returns its raw wait status, or empty while it runs.
      * A status of -1 means the process is gone but its status is unknown.
      */
     OptionalInt pollExit(long pid);
 
-    /** A mark in the workers' output, taken before a spawn, for {@link #outputSince}. */
-    default long outputMark() {
-        return 0;
-    }
-
     /**
-     * The output lines not marked with a worker's pid that arrived after {@code mark}: what a JVM printed before
-     * prefork's worker code ran (it explains a worker that exited before it could report). Empty if none.
+     * The last lines worker {@code pid} wrote to its output (waiting briefly for its pipe to end): what a JVM
+     * printed before prefork's worker code ran explains a worker that exited before it could report. Empty if
+     * none; asked once, after the worker was reaped.
      */
-    default List<String> outputSince(long mark) {
+    default List<String> lastOutput(long pid) {
         return List.of();
     }
 

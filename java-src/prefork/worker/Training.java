@@ -20,11 +20,16 @@ import prefork.internal.Scoreboard;
  * {@code -XX:ArchiveClassesAtExit}). It loads the child and what it needs at boot, without initialize, and
  * runs the scoreboard, a control thread and a loopback connection through the classes a worker uses; then it
  * exits normally, and the JVM writes the archive. Arguments as {@link WorkerLaunch#argv}, without a listener.
+ * Its stdin is a pipe from the manager: at EOF (the manager died) it kills itself at once, writing nothing,
+ * and it leaves no file behind in the temporary directory.
  */
 public final class Training {
     private Training() {}
 
     public static void main(String[] args) throws Exception {
+        Thread orphaned = new Thread(Training::haltAtEndOfInput, "prefork-training-manager-watch");
+        orphaned.setDaemon(true);
+        orphaned.start();
         WorkerLaunch launch = WorkerLaunch.parse(args).launch();
         BaseChild child = (BaseChild) Class.forName(launch.childClass()).getConstructor().newInstance();
         ChildAccess access = ChildAccess.get();
@@ -34,6 +39,7 @@ public final class Training {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             Files.write(file, new byte[Scoreboard.SLOT_BYTES]);
             Scoreboard scoreboard = Scoreboard.map(file, Scoreboard.SLOT_BYTES);
+            Files.delete(file); // mapped: a kill from now on leaves nothing in the temporary directory
             scoreboard.claim(0, ProcessHandle.current().pid());
             scoreboard.setState(0, Scoreboard.IDLE);
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -51,5 +57,27 @@ public final class Training {
             Files.deleteIfExists(file);
         }
         System.exit(0);
+    }
+
+    /**
+     * Reads stdin until EOF, then ends this JVM by SIGKILL: the manager that waits for this run is gone. Not
+     * by exit or halt, which both write the archive (the manager's next start would prune it, but 11 MB of a
+     * half-trained archive should not wait for that).
+     */
+    private static void haltAtEndOfInput() {
+        try {
+            while (System.in.read() >= 0) {
+                // the manager writes nothing; EOF is the message
+            }
+        } catch (java.io.IOException e) {
+            // the pipe broke: the manager is gone as well
+        }
+        try {
+            new ProcessBuilder("kill", "-KILL", Long.toString(ProcessHandle.current().pid())).start()
+                    .waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.io.IOException | InterruptedException e) {
+            // no kill(1): halt below, and the next start prunes the partial archive
+        }
+        Runtime.getRuntime().halt(1);
     }
 }

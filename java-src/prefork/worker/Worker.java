@@ -6,6 +6,7 @@ import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ import prefork.BaseChild;
 import prefork.ListenerSpec;
 import prefork.Protocol;
 import prefork.internal.ChildAccess;
+import prefork.internal.Failures;
 import prefork.internal.Scoreboard;
 import prefork.internal.WorkerFds;
 
@@ -38,6 +40,8 @@ public final class Worker {
     private final ReentrantLock requestLock;
     /** Null when the access log is off: then a request costs nothing more. */
     private final AccessLog accessLog;
+    /** The idleTimeout in milliseconds (0 = none), SO_TIMEOUT of every TCP connection. */
+    private final int idleMillis;
     private volatile boolean stopping;
 
     private Worker(WorkerLaunch.Instance launch, Scoreboard scoreboard, BaseChild child, Channel listener,
@@ -49,10 +53,10 @@ public final class Worker {
         this.child = child;
         this.listener = listener;
         this.requestLock = requestLock;
+        this.idleMillis = (int) Math.min(Integer.MAX_VALUE, launch.launch().idleTimeoutMillis());
     }
 
     public static void main(String[] args) throws Exception {
-        PrefixedOutput.install();
         WorkerLaunch.Instance launch = WorkerLaunch.parse(args);
         Scoreboard scoreboard;
         try {
@@ -155,6 +159,10 @@ public final class Worker {
             SocketChannel connection = server.accept();
             InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
             long start = scoreboard.markBusy(slot, remote);
+            if (remote != null && idleMillis > 0) {
+                // reads through conn() fail after idleMillis without a byte; the connection is then closed
+                connection.socket().setSoTimeout(idleMillis);
+            }
             requestLock.lock();
             try {
                 Throwable failure = access.serve(child, connection, remote);
@@ -197,7 +205,12 @@ public final class Worker {
     }
 
     private void report(Throwable failure) {
-        if (failure != null) {
+        if (failure == null) {
+            return;
+        }
+        if (Failures.root(failure) instanceof SocketTimeoutException) {
+            log("connection idle for " + idleMillis + " ms (idleTimeout) while the handler read: closed");
+        } else {
             log("request failed, connection closed:\n" + stackTrace(failure));
         }
     }
@@ -221,7 +234,7 @@ public final class Worker {
         }
     }
 
-    /** Writes {@code message} to stderr, which {@link PrefixedOutput} prefixes with "[worker PID] " per line. */
+    /** Writes to stderr, the worker's own pipe: the manager logs each line as "[worker PID] ...". */
     static void log(String message) {
         System.err.println(message);
         System.err.flush();

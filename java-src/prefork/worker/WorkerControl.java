@@ -25,11 +25,12 @@ import prefork.internal.WorkerFds;
 
 /**
  * The worker's side of the control pipe ({@link ControlProtocol}). A daemon thread reads it from the start:
- * EOF means the manager is gone and the worker halts at once; {@code stop} asks for a graceful exit; evals
- * and {@code serve} are queued. Once the child has booted, the recorded code changes the manager sent first
- * are applied in order, up to {@code serve} (one that fails fails the boot); then a second thread applies later
- * evals, holding the request lock, so code changes land between connections, never during one, and answers
- * each on the reply pipe, an error with its root cause ({@link BaseChild#evalFailureDetails}).
+ * EOF means the manager is gone and the worker halts at once, after a TERM to its process group; {@code stop}
+ * asks for a graceful exit; evals and {@code serve} are queued. Once the child has booted, the recorded code
+ * changes the manager sent first are applied in order, up to {@code serve} (one that fails fails the boot); then
+ * a second thread applies later evals, holding the request lock, so code changes land between connections,
+ * never during one, and answers each on the reply pipe, an error with its root cause
+ * ({@link BaseChild#evalFailureDetails}).
  */
 final class WorkerControl {
     /** How long a booted worker waits for the manager's {@code serve}, which it sends right after the spawn. */
@@ -116,7 +117,22 @@ final class WorkerControl {
         } catch (IOException | RuntimeException e) {
             // without its control pipe the worker cannot be managed: treat it like the manager's death
         }
+        terminateProcessGroup();
         Runtime.getRuntime().halt(0);
+    }
+
+    /**
+     * The manager may be gone, and with it whoever would stop what this worker's handlers started: TERM to the
+     * worker's process group (which this JVM leads), through kill(1) since workers load no native code.
+     */
+    private static void terminateProcessGroup() {
+        try {
+            new ProcessBuilder("kill", "-TERM", "--", "-" + ProcessHandle.current().pid())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor(1, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            // best effort: the worker exits in any case
+        }
     }
 
     private void applyQueued(BaseChild child) {

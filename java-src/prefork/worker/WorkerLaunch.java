@@ -11,6 +11,7 @@ import prefork.ListenerSpec;
  * java flags and {@link Worker}'s class name), {@link Worker#main} reads them back with {@link #parse}. Named
  * arguments, so {@code ps} tells what each worker is:
  * {@code --child C --slot N --max-requests N --listener SPEC [--reuse-port-backlog N] [--access-log on]
+ * [--idle-timeout-ms N]
  * [--property NAME=VALUE]...}.
  *
  * @param childClass the BaseChild subclass to run
@@ -18,9 +19,10 @@ import prefork.ListenerSpec;
  * @param reusePortBacklog 0: accept on the inherited fd 0; else bind its own SO_REUSEPORT socket with this backlog
  * @param accessLog whether to write one access log line per request into fd 6
  * @param childProperties what the child reads with {@code property(name)}
+ * @param idleTimeoutMillis how long a connection may send nothing before the worker closes it; 0 = never
  */
 public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePortBacklog, boolean accessLog,
-        Map<String, String> childProperties) {
+        Map<String, String> childProperties, long idleTimeoutMillis) {
     /** One worker's launch: the pool's, plus its slot and its own max requests (jitter included; 0 = never). */
     public record Instance(WorkerLaunch launch, int slot, long maxRequests) {}
 
@@ -41,6 +43,9 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         if (accessLog) {
             argv.addAll(List.of("--access-log", "on"));
         }
+        if (idleTimeoutMillis > 0) {
+            argv.addAll(List.of("--idle-timeout-ms", Long.toString(idleTimeoutMillis)));
+        }
         childProperties.forEach((name, value) -> argv.addAll(List.of("--property", name + "=" + value)));
         return argv;
     }
@@ -51,7 +56,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         ListenerSpec listener = null;
         int slot = 0, backlog = 0;
         boolean accessLog = false;
-        long maxRequests = 0;
+        long maxRequests = 0, idleTimeoutMillis = 0;
         Map<String, String> properties = new LinkedHashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             String value = args[i + 1];
@@ -62,6 +67,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
                 case "--listener" -> listener = ListenerSpec.parse(value);
                 case "--reuse-port-backlog" -> backlog = Integer.parseInt(value);
                 case "--access-log" -> accessLog = value.equals("on");
+                case "--idle-timeout-ms" -> idleTimeoutMillis = Long.parseLong(value);
                 case "--property" -> {
                     int eq = value.indexOf('=');
                     properties.put(value.substring(0, eq), value.substring(eq + 1));
@@ -72,6 +78,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         if (child == null || args.length % 2 != 0) {
             throw new IllegalArgumentException("worker arguments must be --name value pairs with --child");
         }
-        return new Instance(new WorkerLaunch(child, listener, backlog, accessLog, properties), slot, maxRequests);
+        return new Instance(new WorkerLaunch(child, listener, backlog, accessLog, properties, idleTimeoutMillis),
+                slot, maxRequests);
     }
 }

@@ -37,8 +37,15 @@ public final class LaunchedManager implements AutoCloseable {
 
     /** The same with a handler given by name: a class, or a Clojure var "my.ns/handle". */
     LaunchedManager(String name, String handler, String... flags) throws IOException {
+        this(name, List.of(), handler, flags);
+    }
+
+    /** The same, with {@code prefix} before the java command (sh -c 'umask 000; exec "$@"' sh, setpriv ...). */
+    LaunchedManager(String name, List<String> prefix, String handler, String... flags) throws IOException {
         logFile = Path.of("target", name + ".log");
-        process = new ProcessBuilder(command(handler, flags)).redirectError(logFile.toFile()).start();
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(command(handler, flags));
+        process = new ProcessBuilder(command).redirectError(logFile.toFile()).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String listening;
         try {

@@ -50,6 +50,7 @@ class OptionsCatalogueTest {
         sample("max-requests", "1000", "1000");
         sample("max-requests-jitter", "50", "50");
         sample("timeout", "2.5", "5/2");
+        sample("idle-timeout", "1.5", "3/2");
         sample("graceful-timeout", "7", "7");
         sample("start-timeout", "11", "11");
         sample("max-worker-memory", "200m", "\"200m\"");
