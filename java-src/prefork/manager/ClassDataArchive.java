@@ -152,16 +152,22 @@ public final class ClassDataArchive {
             Process check = builder.start();
             training = check;
             String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String status;
             if (!check.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
                 check.destroyForcibly();
+                status = "no answer in " + TRAINING_LIMIT_SECONDS + " s";
             } else if (check.exitValue() == 0) {
                 Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
                 return true;
+            } else {
+                status = "exit status " + check.exitValue();
             }
             ready = false;
-            String why = output.lines().filter(line -> !line.isBlank() && !line.startsWith("Error occurred")
-                    && !line.startsWith("An error has occurred"))
-                    .findFirst().orElse("exit status " + check.exitValue());
+            // the JVM's first words, without unified logging's decorations ([0.001s][warning][cds])
+            String why = output.lines().map(line -> line.replaceFirst("^(\\[[^\\]]*\\])+\\s*", ""))
+                    .filter(line -> !line.isBlank() && !line.startsWith("Error occurred")
+                            && !line.startsWith("An error has occurred"))
+                    .findFirst().orElse(status);
             log.log("class data archive " + archive + " cannot be used (" + why.strip()
                     + "); workers start without it while it is rebuilt in the background");
             Files.deleteIfExists(archive);

@@ -97,7 +97,7 @@ public final class ListenerPool {
             if (accessLog != null) {
                 resources.accessLines = LinePipe.start("prefork-access-log", accessLog::line);
             }
-            WorkerCommand command = new WorkerCommand(config, archive);
+            WorkerCommand command = new WorkerCommand(config, archive, WorkerCommand.poolJvmOptions(listener, spec));
             var launch = command.launch(spec);
             WorkerUser user = command.user();
             if (user != null) {

@@ -159,7 +159,12 @@ public final class NativeListener implements AutoCloseable {
         return fd >= 0 ? fd : Native.check(c.socket(Native.AF_INET, type, 0), "socket");
     }
 
-    /** The address family of socket {@code fd} (AF_INET or AF_INET6), as getsockname reports it. */
+    /** The address family of this socket (AF_INET, AF_INET6 or AF_UNIX), as getsockname reports it. */
+    int family() throws IOException {
+        return family(fd);
+    }
+
+    /** The address family of socket {@code fd} (AF_INET, AF_INET6 or AF_UNIX), as getsockname reports it. */
     private static int family(int fd) throws IOException {
         byte[] sockaddr = new byte[128];
         Native.check(Native.libc().getsockname(fd, sockaddr, new int[] {sockaddr.length}), "getsockname");

@@ -16,11 +16,30 @@ final class WorkerCommand {
     private final ServerConfig config;
     private final ClassDataArchive archive;
     private final WorkerUser user;
+    private final List<String> poolJvmOptions;
 
+    /** Commands for the training and check JVMs, and for workers that need no flags of their own pool. */
     WorkerCommand(ServerConfig config, ClassDataArchive archive) {
+        this(config, archive, List.of());
+    }
+
+    /** The same, with {@code poolJvmOptions} added to every worker's flags (after the configured ones). */
+    WorkerCommand(ServerConfig config, ClassDataArchive archive, List<String> poolJvmOptions) {
         this.config = config;
         this.archive = archive;
         this.user = WorkerUser.of(config);
+        this.poolJvmOptions = List.copyOf(poolJvmOptions);
+    }
+
+    /**
+     * The flags the workers of {@code listener} need whatever the configuration: an AF_INET udp socket (one
+     * inherited through socket activation; prefork binds its own as AF_INET6, see {@link NativeListener#socketFor})
+     * needs {@code -Djava.net.preferIPv4Stack=true}, since from JDK 18 on the inherited DatagramChannel otherwise
+     * assumes INET6 and every reply fails with EAFNOSUPPORT. Empty for every other socket.
+     */
+    static List<String> poolJvmOptions(NativeListener listener, ListenerSpec spec) throws java.io.IOException {
+        return spec.protocol() == prefork.Protocol.UDP && listener.family() == prefork.internal.Native.AF_INET
+                ? List.of("-Djava.net.preferIPv4Stack=true") : List.of();
     }
 
     /** Who workers run as, or null for the manager's own user. */
@@ -38,7 +57,9 @@ final class WorkerCommand {
 
     /** The command of the worker that will own {@code slot} in the pool of {@code launch}. */
     List<String> worker(WorkerLaunch launch, int slot, long maxRequests) {
-        List<String> command = java(archive.jvmOptions(), Worker.class.getName());
+        List<String> flags = new ArrayList<>(poolJvmOptions);
+        flags.addAll(archive.jvmOptions());
+        List<String> command = java(flags, Worker.class.getName());
         command.addAll(launch.argv(slot, maxRequests));
         return command;
     }

@@ -38,8 +38,7 @@ final class ActivatedManager implements AutoCloseable {
         logFile = Path.of("target", name + ".log");
         List<String> command = new ArrayList<>(List.of(ACTIVATE.toString()));
         command.addAll(activatorFlags);
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), Launcher.class.getName(), "--handler", handler.getName()));
+        command.addAll(TestJava.launcher("--handler", handler.getName()));
         command.addAll(List.of(launcherFlags));
         process = new ProcessBuilder(command).redirectError(logFile.toFile()).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -82,9 +82,7 @@ public final class LaunchedManager implements AutoCloseable {
     }
 
     static List<String> command(String handler, String... flags) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
-                "--handler", handler, "--port", "0"));
+        List<String> command = TestJava.launcher("--handler", handler, "--port", "0");
         command.addAll(List.of(flags));
         return command;
     }

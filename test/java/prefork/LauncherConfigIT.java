@@ -26,10 +26,7 @@ class LauncherConfigIT {
 
     /** Runs the launcher with only {@code args} (no --handler, no --port) and returns its exit status and output. */
     private static String[] run(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), Launcher.class.getName()));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
+        Process process = new ProcessBuilder(TestJava.launcher(args)).start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the launcher exits");
         return new String[] {Integer.toString(process.exitValue()),
                 new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),

@@ -23,9 +23,8 @@ class ManagerDeathIT {
 
     @Test
     void everyWorkerExitsWithinTwoSecondsOfTheManagersSigkill() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process manager = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "prefork.Launcher",
-                "--handler", "prefork.examples.PidChild", "--port", "0", "--min-servers", "3")
+        Process manager = new ProcessBuilder(TestJava.launcher(
+                "--handler", "prefork.examples.PidChild", "--port", "0", "--min-servers", "3"))
                 .redirectError(new File("target/manager-death-it.log"))
                 .start();
         try {
