@@ -26,6 +26,9 @@ final class WorkerHandle {
     /** When its memory is next sampled (System.nanoTime); 0 until the memory limit first sees it. */
     long nextMemoryCheckNanos;
 
+    /** The exit status of a JVM whose default TERM / INT handling ran (128 + the signal's number). */
+    static final int JVM_EXIT_ON_TERM = 143, JVM_EXIT_ON_INT = 130;
+
     WorkerHandle(int slot, long pid, long generation, long maxRequests) {
         this.slot = slot;
         this.pid = pid;
@@ -48,6 +51,9 @@ final class WorkerHandle {
         int code = WaitStatus.exitCode(status);
         if (code == WorkerFds.EXIT_BOOT_FAILED && !ready) {
             return ExitCause.BOOT_FAILED;
+        }
+        if (!ready && (code == JVM_EXIT_ON_TERM || code == JVM_EXIT_ON_INT)) {
+            return ExitCause.STOPPED; // TERM or INT before the worker installed its own handlers: nothing was in flight
         }
         if (code != 0) {
             return ExitCause.CRASHED;

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,10 +28,9 @@ import prefork.probes.NreplProbe;
  * must not happen; the same code sent by the owner makes it happen, so the probe is known to work.
  */
 @Timeout(120)
-class ControlPlaneOwnerIT {
+class ControlPlaneOwnerIT extends WithLaunchedManager {
     private static final Path DIR = Path.of("target", "control-plane-owner-it").toAbsolutePath();
     private static final List<String> AS_NOBODY = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
-    private LaunchedManager manager;
 
     @BeforeEach
     void directoryNobodyCanEnter() throws IOException {
@@ -41,13 +39,6 @@ class ControlPlaneOwnerIT {
         Files.setPosixFilePermissions(DIR, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    @AfterEach
-    void noProcessLeft() {
-        if (manager != null) {
-            manager.close();
-        }
-        Processes.assertNoChildren();
-    }
 
     @Test
     void anotherUsersTcpConnectionIsClosedBeforeAnythingIsEvaluated() throws Exception {

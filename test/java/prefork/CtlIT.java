@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,20 +23,12 @@ import org.junit.jupiter.api.Timeout;
  * over TCP and over a Unix socket found through the server's config file.
  */
 @Timeout(120)
-class CtlIT {
+class CtlIT extends WithLaunchedManager {
     private static final String HANDLER = "prefork.examples.echo/handle";
-    private LaunchedManager manager;
 
     /** What a ctl run printed and its exit status. */
     record Run(int status, String out, String err) {}
 
-    @AfterEach
-    void noProcessLeft() {
-        if (manager != null) {
-            manager.close();
-        }
-        Processes.assertNoChildren();
-    }
 
     @Test
     void everyCommandOverTcp() throws Exception {

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import prefork.testchildren.OutcomeChild;
@@ -24,18 +23,10 @@ import prefork.testchildren.OutcomeChild;
  * log with one line per connection and its outcome (served, denied, failed, killed).
  */
 @Timeout(120)
-class LogsIT {
+class LogsIT extends WithLaunchedManager {
     private static final Pattern STAMPED = Pattern.compile(
             "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d\\d:\\d\\d prefork\\[\\d+] .+");
-    private LaunchedManager manager;
 
-    @AfterEach
-    void noProcessLeft() {
-        if (manager != null) {
-            manager.close();
-        }
-        Processes.assertNoChildren();
-    }
 
     @Test
     void accessLogHasOneLinePerConnectionWithItsOutcome() throws Exception {

@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import prefork.examples.EchoChild;
@@ -38,18 +37,9 @@ import prefork.testchildren.MarkerBootFailChild;
  * TTIN/TTOU), and in-process: the hung-worker timeout, the crash-loop backoff, the pid file.
  */
 @Timeout(60)
-class OperationsIT {
+class OperationsIT extends WithLaunchedManager {
     private static final Path TARGET = Path.of("target");
     private final CapturingLog log = new CapturingLog();
-    private LaunchedManager manager;
-
-    @AfterEach
-    void noProcessLeft() {
-        if (manager != null) {
-            manager.close();
-        }
-        Processes.assertNoChildren();
-    }
 
     @Test
     void hupUnderLoadReplacesEveryWorkerAndNoConnectionFails() throws Exception {

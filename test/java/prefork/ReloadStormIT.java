@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import prefork.examples.PidChild;
@@ -21,17 +20,9 @@ import prefork.examples.PidChild;
  * maxServers, and no HUP is lost: every pending reload starts, and one more HUP later makes one more generation.
  */
 @Timeout(120)
-class ReloadStormIT {
+class ReloadStormIT extends WithLaunchedManager {
     private static final Pattern STARTING = Pattern.compile("reload: starting generation (\\d+)");
-    private LaunchedManager manager;
 
-    @AfterEach
-    void noProcessLeft() {
-        if (manager != null) {
-            manager.close();
-        }
-        Processes.assertNoChildren();
-    }
 
     @Test
     void aHupStormRunsOneReloadAtATimeWithinTheBounds() throws Exception {

@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import prefork.examples.EchoChild;
@@ -19,17 +18,7 @@ import prefork.examples.EchoChild;
  * that gets TERM itself stops accepting, finishes its connection and exits 0, so nothing in flight is lost.
  */
 @Timeout(90)
-class TermSafeWorkersIT {
-    private LaunchedManager manager;
-
-    @AfterEach
-    void noProcessLeft() {
-        if (manager != null) {
-            manager.close();
-        }
-        Processes.assertNoChildren();
-    }
-
+class TermSafeWorkersIT extends WithLaunchedManager {
     @Test
     void termToTheManagerAndEveryWorkerAtOnceLetsTheConnectionInFlightComplete() throws Exception {
         manager = new LaunchedManager("term-safe-workers-it", EchoChild.class, "--min-servers", "2",
@@ -61,7 +50,10 @@ class TermSafeWorkersIT {
         assertTrue(exits.size() >= 3, "every worker's exit is logged: " + exits);
         assertTrue(exits.stream().anyMatch(line -> line.contains("after 1 requests")),
                 "the worker with the connection in flight finished it: " + exits);
-        assertTrue(exits.stream().allMatch(line -> line.contains("exit status 0")), "each exited 0: " + exits);
+        // each exited 0, or, if the TERM found it still booting (before its own handler was installed), by the
+        // JVM's default TERM exit with no request served
+        assertTrue(exits.stream().allMatch(line -> line.contains("exited (stopped): exit status 0")
+                || line.contains("exited (stopped): exit status 143 after 0 requests")), "each stopped: " + exits);
         assertTrue(exits.stream().noneMatch(line -> line.contains("crashed") || line.contains("killed")), exits.toString());
     }
 }
