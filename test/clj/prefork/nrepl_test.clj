@@ -3,22 +3,8 @@
   (:require [clojure.string :as str]
             [clojure.test :refer [deftest is testing]]
             [nrepl.core :as nrepl]
-            [prefork.server :as ps]))
-
-(defn- await-until
-  "Polls (pred) every 20 ms until truthy, at most `seconds`; returns its value or nil."
-  [seconds pred]
-  (let [deadline (+ (System/nanoTime) (* seconds 1000000000))]
-    (loop []
-      (or (pred)
-          (when (< (System/nanoTime) deadline)
-            (Thread/sleep 20)
-            (recur))))))
-
-(defn- ask
-  "Sends `request` on the client and returns all responses, combined."
-  [client request]
-  (nrepl/combine-responses (nrepl/message client request)))
+            [prefork.server :as ps]
+            [prefork.test-support :refer [ask await-until]]))
 
 (defn- eval-value [client code]
   (let [{:keys [value err ex]} (ask client {:op "eval" :code code})]
