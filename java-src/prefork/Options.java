@@ -27,18 +27,44 @@ public final class Options {
     public static final Option<String> BIND_IP = add("bindIp", "bind", text("IP"), "127.0.0.1", "127.0.0.1",
             "the address to bind, an IPv4 or IPv6 literal or a host name; 0.0.0.0 or :: for all");
     public static final Option<Protocol> PROTOCOL = add("protocol", "protocol", protocol(), Protocol.TCP, "tcp",
-            "tcp, udp or unix (a Unix stream socket at unix-path)");
+            "tcp, tls (TCP with TLS, see tls-cert), udp or unix (a Unix stream socket at unix-path)");
     public static final Option<String> UNIX_PATH = add("unixPath", "unix-path", text("PATH"), null, "none",
             "the socket file for protocol unix; a stale file is replaced, a live server's refused");
     public static final Option<String> UNIX_MODE = add("unixMode", "unix-mode", octalMode(), null, "the umask's",
             "the octal mode of Unix socket files, e.g. 660");
     public static final Option<List<ListenerSpec>> ADD_LISTENER = repeatable("addListener", "add-listener",
             listOf("SPEC", ListenerSpec.class, ListenerSpec::parse), "none",
-            "another listener with a pool of its own: tcp://H:P, udp://H:P or unix:/PATH (repeatable)");
+            "another listener with a pool of its own: tcp://H:P, tls://H:P, udp://H:P or unix:/PATH (repeatable)");
     public static final Option<Integer> LISTEN = add("listen", "listen", integer(1, 65535), 1024, "1024",
             "the TCP listen backlog (the model's 5 makes clients wait on SYN retries)");
     public static final Option<Boolean> REUSE_PORT = add("reusePort", "reuse-port", bool(), false, "false",
             "a SO_REUSEPORT socket per worker, tcp only; preBind/postBind then run in the worker");
+
+    // ---- who may connect (checked by the worker right after accept, before any child hook)
+    public static final Option<List<String>> ALLOW = repeatable("allow", "allow", listOf("CIDR", String.class,
+            Options::cidr), "none (all)", "admit only clients in this block, e.g. 10.0.0.0/8 or ::1/128 (repeatable)");
+    public static final Option<List<String>> DENY = repeatable("deny", "deny", listOf("CIDR", String.class,
+            Options::cidr), "none", "refuse clients in this block, even if allowed (repeatable)");
+    public static final Option<Integer> MAX_CONNECTIONS_PER_ADDRESS = add("maxConnectionsPerAddress",
+            "max-connections-per-address", integer(0, PoolBounds.MAX_SERVERS_LIMIT), 0, "0",
+            "the most connections one client address may have open at once (per listener); 0 = no limit");
+
+    // ---- TLS listeners (tls://H:P, or protocol tls)
+    public static final Option<Path> TLS_CERT = add("tlsCert", "tls-cert", path(), null, "none",
+            "the server's certificate chain, PEM, for tls listeners (with tls-key)");
+    public static final Option<Path> TLS_KEY = add("tlsKey", "tls-key", path(), null, "none",
+            "the certificate's private key, PEM: PKCS#8 (BEGIN PRIVATE KEY) or RSA PKCS#1, unencrypted");
+    public static final Option<Path> TLS_KEYSTORE = add("tlsKeystore", "tls-keystore", path(), null, "none",
+            "a PKCS#12 file with the key and its certificate chain, instead of tls-cert and tls-key");
+    public static final Option<String> TLS_KEYSTORE_PASSWORD = add("tlsKeystorePassword", "tls-keystore-password",
+            text("TEXT"), "", "empty", "the password of tls-keystore (workers get it in their environment, not argv)");
+    public static final Option<String> TLS_CLIENT_AUTH = add("tlsClientAuth", "tls-client-auth",
+            choice("none", "want", "need"), "none", "none",
+            "ask clients for a certificate signed by tls-client-ca: want (optional) or need (refused without)");
+    public static final Option<Path> TLS_CLIENT_CA = add("tlsClientCa", "tls-client-ca", path(), null, "none",
+            "the CA certificates, PEM, that client certificates must chain to (for tls-client-auth)");
+    public static final Option<Duration> TLS_HANDSHAKE_TIMEOUT = add("tlsHandshakeTimeout", "tls-handshake-timeout",
+            seconds(), Duration.ofSeconds(10), "10", "seconds a client may take to complete the TLS handshake");
 
     // ---- the pool
     public static final Option<Integer> MIN_SERVERS = add("minServers", "min-servers",
@@ -288,8 +314,8 @@ public final class Options {
 
     private static Option.Type<Protocol> protocol() {
         Function<String, Protocol> of = text -> Protocol.of(text).orElseThrow(
-                () -> new IllegalArgumentException("is unknown: use tcp, udp or unix"));
-        return new Option.Type<>("tcp|udp|unix", of,
+                () -> new IllegalArgumentException("is unknown: use tcp, tls, udp or unix"));
+        return new Option.Type<>("tcp|tls|udp|unix", of,
                 value -> value instanceof Protocol p ? p : of.apply(stringOf(value)));
     }
 
@@ -347,6 +373,11 @@ public final class Options {
             map.forEach((k, v) -> out.put(nameOf(k), String.valueOf(v)));
             return out;
         });
+    }
+
+    /** A CIDR block's text, checked and normalized (prefork.internal.AddressPolicy.Cidr). */
+    private static String cidr(String text) {
+        return prefork.internal.AddressPolicy.Cidr.parse(text).toString();
     }
 
     private static String namespace(String text) {

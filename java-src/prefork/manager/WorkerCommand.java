@@ -52,7 +52,8 @@ final class WorkerCommand {
         return new WorkerLaunch(config.childClass(), listener,
                 config.get(Options.REUSE_PORT) ? config.get(Options.LISTEN) : 0,
                 listener != null && config.get(Options.ACCESS_LOG) != null, config.childProperties(),
-                config.get(Options.IDLE_TIMEOUT).toMillis());
+                config.get(Options.IDLE_TIMEOUT).toMillis(), config.addressPolicy(),
+                listener != null && listener.protocol() == prefork.Protocol.TLS ? config.tls() : null);
     }
 
     /** The command of the worker that will own {@code slot} in the pool of {@code launch}. */
