@@ -12,8 +12,8 @@ import prefork.internal.TlsSettings;
 
 /**
  * The TLS options checked against each other and the listeners before anything binds: a tls listener needs
- * tls-cert with tls-key, or tls-keystore; client authentication needs tls-client-ca; TLS options without a tls
- * listener are refused (they would do nothing). The files are loaded once here ({@link TlsMaterial}), so an
+ * tls-cert with tls-key, or tls-keystore; client authentication needs tls-client-ca, and a CA file needs client
+ * authentication. Without a tls listener the TLS options are not used and not checked. The files are loaded once here ({@link TlsMaterial}), so an
  * unreadable file or a key that does not match its certificate refuses the start.
  */
 final class TlsCheck {
@@ -25,14 +25,7 @@ final class TlsCheck {
         Path keystore = config.get(Options.TLS_KEYSTORE), ca = config.get(Options.TLS_CLIENT_CA);
         String clientAuth = config.get(Options.TLS_CLIENT_AUTH);
         if (listeners.stream().noneMatch(listener -> listener.protocol() == Protocol.TLS)) {
-            for (Option<?> option : List.of(Options.TLS_CERT, Options.TLS_KEY, Options.TLS_KEYSTORE,
-                    Options.TLS_CLIENT_CA)) {
-                if (config.get(option) != null) {
-                    throw new InvalidOptionException(option, config.get(option).toString(),
-                            "is given but no listener is tls (protocol tls, or tls://HOST:PORT)");
-                }
-            }
-            return null;
+            return null; // like unix-path without a unix listener: nothing to check, nothing used
         }
         if (keystore != null && (cert != null || key != null)) {
             throw new InvalidOptionException(Options.TLS_KEYSTORE, keystore.toString(), "cannot be used with %s",
