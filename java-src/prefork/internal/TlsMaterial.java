@@ -57,7 +57,7 @@ public final class TlsMaterial {
         PrivateKey key = refused(Options.TLS_KEY, settings.key(), () -> PemFiles.privateKey(settings.key()));
         if (!matches(key, chain.get(0))) {
             throw new InvalidOptionException(Options.TLS_KEY, settings.key().toString(),
-                    "does not match the certificate of " + Options.TLS_CERT.name() + " (" + settings.cert() + ")");
+                    "does not match the certificate of %s", Options.TLS_CERT, settings.cert().toString());
         }
         try {
             KeyStore keys = KeyStore.getInstance("PKCS12");
@@ -99,7 +99,7 @@ public final class TlsMaterial {
             return store;
         } catch (IOException e) {
             String why = e.getCause() instanceof java.security.UnrecoverableKeyException
-                    ? "cannot be opened with " + Options.TLS_KEYSTORE_PASSWORD.name() + " (wrong password?)"
+                    ? "cannot be opened with the keystore password given (wrong password?)"
                     : "cannot be read as PKCS#12: " + e.getMessage();
             throw new InvalidOptionException(Options.TLS_KEYSTORE, file.toString(), why);
         } catch (GeneralSecurityException e) {

@@ -33,9 +33,8 @@ final class TlsCheck {
         }
         if (keystore == null && (cert == null || key == null)) {
             Option<Path> missing = cert == null ? Options.TLS_CERT : Options.TLS_KEY;
-            throw new InvalidOptionException(missing, null, "is needed for a tls listener (or "
-                    + Options.TLS_KEYSTORE.name() + " instead of both " + Options.TLS_CERT.name() + " and "
-                    + Options.TLS_KEY.name() + ")");
+            throw new InvalidOptionException(missing, null,
+                    "is needed for a tls listener (a certificate and its key, or a PKCS#12 keystore instead)");
         }
         if (!clientAuth.equals("none") && ca == null) {
             throw new InvalidOptionException(Options.TLS_CLIENT_CA, null, "is needed for %s",

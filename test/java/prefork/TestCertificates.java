@@ -22,11 +22,11 @@ import prefork.internal.TlsSettings;
  * Test-only certificates, made at test time with Debian's openssl into a directory under target/ (no private
  * key is ever committed): a CA, a server certificate for 127.0.0.1, ::1 and localhost signed by it, a client
  * certificate signed by it; EC P-256 keys in PKCS#8 unless asked otherwise. Also the JDK clients the TLS tests
- * use.
+ * use (also from test/clj).
  */
-final class TestCertificates {
-    final Path dir;
-    final Path caCert, caKey, serverCert, serverKey, clientCert, clientKey;
+public final class TestCertificates {
+    public final Path dir;
+    public final Path caCert, caKey, serverCert, serverKey, clientCert, clientKey;
 
     private TestCertificates(Path dir) {
         this.dir = dir;
@@ -39,7 +39,7 @@ final class TestCertificates {
     }
 
     /** A fresh CA, server and client certificate in target/tls-NAME. */
-    static TestCertificates make(String name) throws IOException {
+    public static TestCertificates make(String name) throws IOException {
         Path dir = Path.of("target", "tls-" + name).toAbsolutePath();
         Files.createDirectories(dir);
         TestCertificates certs = new TestCertificates(dir);
@@ -94,7 +94,7 @@ final class TestCertificates {
     }
 
     /** A JDK client context that trusts only the test CA and, with {@code withClientCertificate}, presents the client's. */
-    SSLContext client(boolean withClientCertificate) throws Exception {
+    public SSLContext client(boolean withClientCertificate) throws Exception {
         if (withClientCertificate) {
             return TlsMaterial.load(new TlsSettings(clientCert, clientKey, null, "need", caCert, 1000), "").context();
         }
@@ -109,7 +109,7 @@ final class TestCertificates {
     }
 
     /** Connects to 127.0.0.1:port with {@code context}, checking the server's name (its IP), handshake done. */
-    static SSLSocket connect(SSLContext context, int port) throws IOException {
+    public static SSLSocket connect(SSLContext context, int port) throws IOException {
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
         socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), Clients.TIMEOUT_MILLIS);
         socket.setSoTimeout(Clients.TIMEOUT_MILLIS);

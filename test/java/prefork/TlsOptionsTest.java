@@ -60,13 +60,13 @@ class TlsOptionsTest {
         String missing = refusal(tls().tlsCert(Path.of("/nonexistent/cert.pem")).tlsKey(certs.serverKey));
         assertTrue(missing.startsWith("tlsCert=\"/nonexistent/cert.pem\" cannot be read"), missing);
         String mismatch = refusal(tls().tlsCert(certs.serverCert).tlsKey(certs.clientKey));
-        assertEquals("tlsKey=\"" + certs.clientKey + "\" does not match the certificate of tlsCert (" + certs.serverCert
-                + ")", mismatch);
+        assertEquals("tlsKey=\"" + certs.clientKey + "\" does not match the certificate of tlsCert=\""
+                + certs.serverCert + "\"", mismatch);
         String sec1 = refusal(tls().tlsCert(certs.serverCert).tlsKey(sec1Key));
         assertTrue(sec1.contains("is a SEC1 EC key: convert it with `openssl pkcs8 -topk8 -nocrypt"), sec1);
         assertTrue(refusal(tls().tlsCert(certs.serverCert).tlsKey(certs.serverCert)).contains("holds no PEM private key"));
         String password = refusal(tls().tlsKeystore(keystore).tlsKeystorePassword("wrong"));
-        assertTrue(password.startsWith("tlsKeystore=\"" + keystore + "\" cannot be opened with tlsKeystorePassword"),
+        assertTrue(password.startsWith("tlsKeystore=\"" + keystore + "\" cannot be opened with the keystore password given"),
                 password);
         assertTrue(refusal(tls().tlsKeystore(keystore).tlsCert(certs.serverCert)).contains("cannot be used with tlsCert"));
         assertEquals("tlsClientCa=null is needed for tlsClientAuth=\"need\"",
