@@ -14,7 +14,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -29,19 +29,14 @@ import prefork.Options;
  * password, a key that does not match its certificate).
  */
 public final class TlsMaterial {
-    /** The in-memory keystore's own password (it never reaches a file). */
-    private static final char[] ENTRY_PASSWORD = "prefork".toCharArray();
-
-    private final KeyStore keys;
-    private final char[] keysPassword;
+    private final PrivateKey key;
+    private final X509Certificate[] chain;
     private final KeyStore trust;
-    private final X509Certificate certificate;
 
-    private TlsMaterial(KeyStore keys, char[] keysPassword, KeyStore trust, X509Certificate certificate) {
-        this.keys = keys;
-        this.keysPassword = keysPassword;
+    private TlsMaterial(PrivateKey key, X509Certificate[] chain, KeyStore trust) {
+        this.key = key;
+        this.chain = chain;
         this.trust = trust;
-        this.certificate = certificate;
     }
 
     /** Loads and checks the files of {@code settings}; {@code password} is the keystore's (ignored for PEM). */
@@ -49,8 +44,7 @@ public final class TlsMaterial {
         KeyStore trust = settings.clientCa() == null ? null : trustStore(settings.clientCa());
         if (settings.keystore() != null) {
             char[] secret = password.toCharArray();
-            KeyStore keys = pkcs12(settings.keystore(), secret);
-            return new TlsMaterial(keys, secret, trust, checkedEntry(keys, secret, settings.keystore()));
+            return checkedEntry(pkcs12(settings.keystore(), secret), secret, settings.keystore(), trust);
         }
         List<X509Certificate> chain = refused(Options.TLS_CERT, settings.cert(),
                 () -> PemFiles.certificates(settings.cert()));
@@ -59,19 +53,12 @@ public final class TlsMaterial {
             throw new InvalidOptionException(Options.TLS_KEY, settings.key().toString(),
                     "does not match the certificate of %s", Options.TLS_CERT, settings.cert().toString());
         }
-        try {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("server", key, ENTRY_PASSWORD, chain.toArray(new Certificate[0]));
-            return new TlsMaterial(keys, ENTRY_PASSWORD, trust, chain.get(0));
-        } catch (GeneralSecurityException | IOException e) {
-            throw new InvalidOptionException(Options.TLS_KEY, settings.key().toString(), "cannot be used: " + e);
-        }
+        return new TlsMaterial(key, chain.toArray(new X509Certificate[0]), trust);
     }
 
     /** The server's own certificate (the first of its chain). */
     public X509Certificate certificate() {
-        return certificate;
+        return chain[0];
     }
 
     /**
@@ -79,8 +66,6 @@ public final class TlsMaterial {
      * (without one, no trust store is loaded at all).
      */
     public SSLContext context() throws GeneralSecurityException {
-        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keyManagers.init(keys, keysPassword);
         TrustManager[] trustManagers = new TrustManager[0];
         if (trust != null) {
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -88,7 +73,7 @@ public final class TlsMaterial {
             trustManagers = factory.getTrustManagers();
         }
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keyManagers.getKeyManagers(), trustManagers, null);
+        context.init(new KeyManager[] {new SingleKeyManager(key, chain)}, trustManagers, null);
         return context;
     }
 
@@ -107,22 +92,26 @@ public final class TlsMaterial {
         }
     }
 
-    /** The keystore's one key entry's certificate, checked against its key. */
-    private static X509Certificate checkedEntry(KeyStore store, char[] password, Path file) {
+    /** The keystore's one key entry, checked against its certificate. */
+    private static TlsMaterial checkedEntry(KeyStore store, char[] password, Path file, KeyStore trust) {
         try {
             for (String alias : Collections.list(store.aliases())) {
                 if (store.isKeyEntry(alias)) {
                     Key key = store.getKey(alias, password);
-                    Certificate certificate = store.getCertificate(alias);
-                    if (key instanceof PrivateKey privateKey && certificate instanceof X509Certificate x509
-                            && matches(privateKey, x509)) {
-                        return x509;
+                    Certificate[] chain = store.getCertificateChain(alias);
+                    if (key instanceof PrivateKey privateKey && chain != null && chain.length > 0
+                            && chain[0] instanceof X509Certificate first && matches(privateKey, first)) {
+                        X509Certificate[] x509 = new X509Certificate[chain.length];
+                        for (int i = 0; i < chain.length; i++) {
+                            x509[i] = (X509Certificate) chain[i];
+                        }
+                        return new TlsMaterial(privateKey, x509, trust);
                     }
                     throw new InvalidOptionException(Options.TLS_KEYSTORE, file.toString(),
                             "has a key entry (" + alias + ") without a matching certificate");
                 }
             }
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | ClassCastException e) {
             throw new InvalidOptionException(Options.TLS_KEYSTORE, file.toString(), "cannot be read: " + e);
         }
         throw new InvalidOptionException(Options.TLS_KEYSTORE, file.toString(), "holds no private key entry");

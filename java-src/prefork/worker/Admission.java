@@ -70,7 +70,8 @@ final class Admission {
             return tls.handshake(connection);
         } catch (IOException e) {
             close(connection);
-            throw new Refusal(AccessLine.Outcome.FAILED, "TLS handshake with " + remote + " failed: " + e.getMessage());
+            throw new Refusal(AccessLine.Outcome.FAILED, "TLS handshake with " + (remote == null ? "a client"
+                    : remote.getAddress().getHostAddress() + " port " + remote.getPort()) + " failed: " + e.getMessage());
         }
     }
 
