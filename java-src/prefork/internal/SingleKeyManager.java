@@ -10,7 +10,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 /**
  * The server's one key and certificate chain, handed to the JDK's TLS as they are: no keystore in between (an
  * in-memory PKCS#12 store would encrypt the key and the key manager decrypt it again, 10,000 PBKDF2 rounds
- * each, on every worker's boot). Offers the key for the signature schemes of its own algorithm only.
+ * each, on every worker's boot). Offers the key for the signature schemes of its own algorithm only, as a
+ * server's and as a client's.
  */
 final class SingleKeyManager extends X509ExtendedKeyManager {
     private static final String ALIAS = "server";
@@ -55,16 +56,26 @@ final class SingleKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String[] getClientAliases(String keyType, Principal[] issuers) {
-        return null;
+        return getServerAliases(keyType, issuers);
     }
 
     @Override
     public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
-        return null;
+        return chooseClient(keyTypes);
     }
 
     @Override
     public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+        return chooseClient(keyTypes);
+    }
+
+    /** The alias when one of {@code keyTypes} fits the key (a client presenting this key: tests do). */
+    private String chooseClient(String[] keyTypes) {
+        for (String keyType : keyTypes == null ? new String[0] : keyTypes) {
+            if (aliasFor(keyType) != null) {
+                return ALIAS;
+            }
+        }
         return null;
     }
 }
