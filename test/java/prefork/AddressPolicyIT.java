@@ -2,9 +2,12 @@ package prefork;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -18,7 +21,8 @@ import prefork.examples.EchoChild;
 /**
  * allow/deny and the per-address limit, applied by real workers right after accept (before any child hook), for
  * IPv4 (127.0.0.1) and IPv6 (::1) clients of one dual-stack listener, in the shared mode and in reuse-port mode.
- * A refused client gets EOF without a byte; the access log tells refused and limited connections apart.
+ * A refused client gets EOF without a byte; the access log tells refused and limited connections apart. UDP
+ * datagrams from a denied address are dropped.
  */
 @Timeout(90)
 class AddressPolicyIT {
@@ -65,6 +69,29 @@ class AddressPolicyIT {
                 .allow("::1/128").start()) {
             assertNull(exchange("127.0.0.1", server.port(), "v4"), "127.0.0.1 is not in the allow list");
             assertEquals("v6", exchange("::1", server.port(), "v6"), "::1 is");
+        }
+    }
+
+    @Test
+    void aUdpListenerDropsDatagramsFromDeniedAddresses() throws Exception {
+        Path access = Path.of("target", "address-policy-it-udp-access.log");
+        Files.deleteIfExists(access);
+        try (PreforkServer server = TestServers.pool(EchoChild.class, log, 1, 1, 1).protocol(Protocol.UDP)
+                .bindIp("::").deny("127.0.0.1").accessLog(access.toString()).start();
+                DatagramSocket v4 = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                DatagramSocket v6 = new DatagramSocket(new InetSocketAddress("::1", 0))) {
+            byte[] ping = "ping".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            v4.send(new DatagramPacket(ping, ping.length, new InetSocketAddress("127.0.0.1", server.port())));
+            Await.until(Duration.ofSeconds(10), "the IPv4 datagram is refused",
+                    () -> TestServers.readOrEmpty(access).contains("outcome=refused"));
+            v6.setSoTimeout(Clients.TIMEOUT_MILLIS);
+            v6.send(new DatagramPacket(ping, ping.length, new InetSocketAddress("::1", server.port())));
+            DatagramPacket reply = new DatagramPacket(new byte[16], 16);
+            v6.receive(reply);
+            assertEquals("ping", new String(reply.getData(), 0, reply.getLength(), java.nio.charset.StandardCharsets.US_ASCII));
+            v4.setSoTimeout(200);
+            assertThrows(java.net.SocketTimeoutException.class, () -> v4.receive(new DatagramPacket(new byte[16], 16)),
+                    "no reply went to 127.0.0.1");
         }
     }
 
