@@ -28,7 +28,7 @@ import prefork.testchildren.TlsInfoChild;
 /**
  * TLS listeners with real worker JVMs: the JDK's client and openssl s_client get plaintext through the worker's
  * handshake; a client that stalls in the handshake is cut at the handshake timeout and the one worker serves
- * the next; client authentication need and want; a HUP makes the new generation read new certificate files.
+ * the next; client authentication need and want (the latter in reuse-port mode); a HUP makes the new generation read new certificate files.
  */
 @Timeout(120)
 class TlsIT {
@@ -94,8 +94,8 @@ class TlsIT {
     }
 
     @Test
-    void clientAuthWantServesClientsWithAndWithoutACertificate() throws Exception {
-        try (PreforkServer server = tls(1).tlsClientAuth("want").tlsClientCa(certs.caCert).start()) {
+    void clientAuthWantServesClientsWithAndWithoutACertificateInReusePortMode() throws Exception {
+        try (PreforkServer server = tls(1).reusePort(true).tlsClientAuth("want").tlsClientCa(certs.caCert).start()) {
             assertTrue(exchange(certs.client(false), server.port(), "a").endsWith(" peer=none line=a"));
             assertTrue(exchange(certs.client(true), server.port(), "b").endsWith(" peer=CN=prefork-test-client line=b"));
         }
