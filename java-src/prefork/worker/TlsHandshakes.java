@@ -4,8 +4,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLSocket;
@@ -24,7 +23,8 @@ final class TlsHandshakes {
     private final SSLSocketFactory factory;
     private final String clientAuth;
     private final long timeoutMillis;
-    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(task -> {
+    /** One thread; a cancelled deadline leaves its queue at once (else 10 s of them would pile up under load). */
+    private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, task -> {
         Thread thread = new Thread(task, "prefork-tls-handshake-deadline");
         thread.setDaemon(true);
         return thread;
@@ -34,6 +34,7 @@ final class TlsHandshakes {
         this.factory = factory;
         this.clientAuth = clientAuth;
         this.timeoutMillis = timeoutMillis;
+        deadlines.setRemoveOnCancelPolicy(true);
     }
 
     /** Loads the key material (throws naming the option of a bad file) and makes the TLS context. */
