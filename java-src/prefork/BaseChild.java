@@ -204,9 +204,15 @@ public abstract class BaseChild {
             failure = Failures.survive(e);
         } finally {
             try {
-                if (secured != null) {
-                    secured.close(); // sends close_notify, then closes the connection
+                if (secured != null && !secured.isOutputShutdown()) {
+                    // sends close_notify without waiting for the client's (SSLSocket.close() waits for it, up
+                    // to SO_TIMEOUT: a client that keeps the connection open would hold the worker)
+                    secured.shutdownOutput();
                 }
+            } catch (IOException ignored) {
+                // the peer is gone; the close below is what matters
+            }
+            try {
                 connection.close();
             } catch (IOException ignored) {
                 // the peer is gone; nothing to do
