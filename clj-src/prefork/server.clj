@@ -110,7 +110,8 @@
   (str "Starts a prefork server whose workers call `handler` (a var, e.g. #'my.app/handle, or a fully-qualified
   symbol) for every connection, with one map: :in :out :socket :remote-addr :remote-port :local-port
   :protocol :requests-handled (UDP: :payload and :reply, a fn of a byte array, instead of the streams;
-  Unix sockets: no :socket, no address). The connection is closed when the handler returns.
+  Unix sockets: no :socket, no address; TLS: plaintext streams and :peer-certificates, the client's
+  certificate chain, empty when it sent none). The connection is closed when the handler returns.
   Returns the running prefork.PreforkServer (closeable, for with-open) once :min-servers workers are ready;
   does not block. Options (seconds as numbers, protocols as keywords, lists as vectors), with defaults:
 " (options-table) "

@@ -6,7 +6,8 @@
            (clojure.lang Compiler Compiler$CompilerException LineNumberingPushbackReader)
            (java.io StringReader)
            (java.net InetSocketAddress Socket)
-           (java.nio.channels Channels SocketChannel)))
+           (java.nio.channels Channels SocketChannel)
+           (javax.net.ssl SSLSocket)))
 
 (set! *warn-on-reflection* true)
 
@@ -50,23 +51,28 @@
     (dissoc hooks "init")))
 
 (defn request
-  "The map a handler receives: :in :out (TCP and Unix), :socket and :local-port (TCP), :payload and :reply
-  (UDP), and always :remote-addr :remote-port (nil for Unix) :protocol :requests-handled."
+  "The map a handler receives: :in :out (TCP, TLS and Unix), :socket and :local-port (TCP and TLS),
+  :peer-certificates (TLS: the client's X509Certificate chain, a vector, empty when it sent none), :payload and
+  :reply (UDP), and always :remote-addr :remote-port (nil for Unix) :protocol :requests-handled."
   [^BaseChild child]
   (let [^InetSocketAddress remote (.address child)
         base {:remote-addr (some-> remote .getAddress .getHostAddress)
               :remote-port (some-> remote .getPort)
               :protocol (.text (.protocol child))
-              :requests-handled (.requestsHandled child)}]
-    (if-let [^SocketChannel channel (.channel child)]
-      (let [^Socket socket (.conn child)]
-        ;; TCP: the socket's streams, whose reads the idle-timeout bounds (SO_TIMEOUT); Unix: the channel's
-        (assoc base :socket socket
-                    :in (if socket (.getInputStream socket) (Channels/newInputStream channel))
-                    :out (if socket (.getOutputStream socket) (Channels/newOutputStream channel))
-                    :local-port (some-> socket .getLocalPort)))
-      (assoc base :payload (.payload child)
-                  :reply (fn [^bytes data] (.respTo child data))))))
+              :requests-handled (.requestsHandled child)}
+        ^Socket socket (.conn child)
+        ^SocketChannel channel (.channel child)]
+    (cond
+      ;; TCP: the socket's streams, whose reads the idle-timeout bounds (SO_TIMEOUT); TLS: plaintext streams
+      socket (cond-> (assoc base :socket socket
+                                 :in (.getInputStream socket)
+                                 :out (.getOutputStream socket)
+                                 :local-port (.getLocalPort socket))
+               (instance? SSLSocket socket) (assoc :peer-certificates (vec (.peerCertificates child))))
+      ;; Unix: the channel's streams
+      channel (assoc base :in (Channels/newInputStream channel) :out (Channels/newOutputStream channel))
+      :else (assoc base :payload (.payload child)
+                        :reply (fn [^bytes data] (.respTo child data))))))
 
 (defn- loadable?
   "Whether namespace `sym` has a file, source or compiled, on the class path."

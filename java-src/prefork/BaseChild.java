@@ -6,7 +6,13 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSocket;
 import prefork.internal.ChildAccess;
 import prefork.internal.Failures;
 
@@ -29,6 +35,8 @@ public abstract class BaseChild {
     private Protocol protocol = Protocol.TCP;
     private int requestsHandled;
     private SocketChannel channel;
+    /** The current connection's TLS socket on a TLS listener (handshake done), else null. */
+    private SSLSocket tls;
     private byte[] payload;
     private DatagramChannel datagramChannel;
     private InetSocketAddress address;
@@ -103,16 +111,43 @@ public abstract class BaseChild {
     }
 
     /**
-     * The current TCP connection (a blocking socket), or null outside a request and for UDP and Unix sockets
-     * (use {@link #channel()} there).
+     * The current TCP connection (a blocking socket; on a TLS listener an {@link SSLSocket} whose handshake is
+     * done, so its streams are plaintext), or null outside a request and for UDP and Unix sockets (use
+     * {@link #channel()} there).
      */
     public final Socket conn() {
+        if (tls != null) {
+            return tls;
+        }
         return channel == null || protocol == Protocol.UNIX ? null : channel.socket();
     }
 
-    /** The current TCP or Unix connection as a blocking channel, or null outside a request and for UDP. */
+    /**
+     * The current TCP or Unix connection as a blocking channel, or null outside a request, for UDP, and on a TLS
+     * listener (the channel carries the encrypted bytes: use {@link #conn()}).
+     */
     public final SocketChannel channel() {
-        return channel;
+        return tls != null ? null : channel;
+    }
+
+    /**
+     * The certificates the client presented on a TLS listener (its own first, then its issuers), verified
+     * against tlsClientCa; empty when it sent none (tlsClientAuth none or want), outside a request and on
+     * other listeners.
+     */
+    public final List<X509Certificate> peerCertificates() {
+        if (tls == null) {
+            return List.of();
+        }
+        try {
+            List<X509Certificate> chain = new ArrayList<>();
+            for (Certificate certificate : tls.getSession().getPeerCertificates()) {
+                chain.add((X509Certificate) certificate);
+            }
+            return List.copyOf(chain);
+        } catch (SSLPeerUnverifiedException e) {
+            return List.of();
+        }
     }
 
     /** The current datagram's payload (UDP), or null. */
@@ -158,8 +193,9 @@ public abstract class BaseChild {
      * Runs the per-connection hook chain for a connection from {@code remote} (null for a Unix socket); the
      * connection is always closed. Returns the failure, or null.
      */
-    private Throwable serve(SocketChannel connection, InetSocketAddress remote) {
+    private Throwable serve(SocketChannel connection, InetSocketAddress remote, SSLSocket secured) {
         channel = connection;
+        tls = secured;
         address = remote;
         Throwable failure = null;
         try {
@@ -167,6 +203,15 @@ public abstract class BaseChild {
         } catch (Throwable e) {
             failure = Failures.survive(e);
         } finally {
+            try {
+                if (secured != null && !secured.isOutputShutdown()) {
+                    // sends close_notify without waiting for the client's (SSLSocket.close() waits for it, up
+                    // to SO_TIMEOUT: a client that keeps the connection open would hold the worker)
+                    secured.shutdownOutput();
+                }
+            } catch (IOException ignored) {
+                // the peer is gone; the close below is what matters
+            }
             try {
                 connection.close();
             } catch (IOException ignored) {
@@ -210,6 +255,7 @@ public abstract class BaseChild {
             }
         }
         channel = null;
+        tls = null;
         payload = null;
         address = null;
         requestsHandled++;
@@ -245,8 +291,8 @@ public abstract class BaseChild {
         }
 
         @Override
-        public Throwable serve(BaseChild child, SocketChannel connection, InetSocketAddress remote) {
-            return child.serve(connection, remote);
+        public Throwable serve(BaseChild child, SocketChannel connection, InetSocketAddress remote, SSLSocket tls) {
+            return child.serve(connection, remote, tls);
         }
 
         @Override

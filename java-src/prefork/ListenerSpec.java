@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One address a server listens on, and so one pool of workers: TCP or UDP on an IP and port, or a Unix domain
- * stream socket at a path. Written and parsed as {@code tcp://127.0.0.1:7000}, {@code udp://[::1]:7000},
- * {@code unix:/run/app.sock}.
+ * stream socket at a path, or TLS over TCP. Written and parsed as {@code tcp://127.0.0.1:7000},
+ * {@code tls://127.0.0.1:7443}, {@code udp://[::1]:7000}, {@code unix:/run/app.sock}.
  *
  * @param protocol the transport
  * @param host the address to bind (null for unix); 0.0.0.0 or :: binds all
@@ -38,7 +38,8 @@ public record ListenerSpec(Protocol protocol, InetAddress host, int port, String
     }
 
     /**
-     * Parses {@code tcp://host:port}, {@code udp://host:port} or {@code unix:/path}; IPv6 hosts in brackets.
+     * Parses {@code tcp://host:port}, {@code tls://host:port}, {@code udp://host:port} or {@code unix:/path};
+     * IPv6 hosts in brackets.
      * Throws IllegalArgumentException saying what is wrong with it.
      */
     public static ListenerSpec parse(String spec) {
@@ -49,7 +50,7 @@ public record ListenerSpec(Protocol protocol, InetAddress host, int port, String
         int colon = spec.lastIndexOf(':');
         Protocol protocol = scheme < 0 ? null : Protocol.of(spec.substring(0, scheme)).orElse(null);
         if (protocol == null || protocol == Protocol.UNIX || colon <= scheme + 2) {
-            throw new IllegalArgumentException("is not tcp://host:port, udp://host:port or unix:/path");
+            throw new IllegalArgumentException("is not tcp://host:port, tls://host:port, udp://host:port or unix:/path");
         }
         String host = spec.substring(scheme + 3, colon).replaceAll("^\\[|\\]$", "");
         try {

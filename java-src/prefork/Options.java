@@ -1,14 +1,27 @@
 package prefork;
 
+import static prefork.OptionTypes.bool;
+import static prefork.OptionTypes.choice;
+import static prefork.OptionTypes.defaultCacheDirectory;
+import static prefork.OptionTypes.integer;
+import static prefork.OptionTypes.listOf;
+import static prefork.OptionTypes.longs;
+import static prefork.OptionTypes.octalMode;
+import static prefork.OptionTypes.path;
+import static prefork.OptionTypes.properties;
+import static prefork.OptionTypes.protocol;
+import static prefork.OptionTypes.seconds;
+import static prefork.OptionTypes.size;
+import static prefork.OptionTypes.text;
+import static prefork.OptionTypes.words;
+
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The option catalogue: every option of a server, defined once. The builder's setters, the launcher's flags
@@ -17,7 +30,6 @@ import java.util.function.Function;
  */
 public final class Options {
     private static final Map<String, Option<?>> BY_KEBAB = new LinkedHashMap<>();
-    private static final long LONGEST_SECONDS = Duration.ofDays(3650).toSeconds();
 
     private Options() {}
 
@@ -27,18 +39,44 @@ public final class Options {
     public static final Option<String> BIND_IP = add("bindIp", "bind", text("IP"), "127.0.0.1", "127.0.0.1",
             "the address to bind, an IPv4 or IPv6 literal or a host name; 0.0.0.0 or :: for all");
     public static final Option<Protocol> PROTOCOL = add("protocol", "protocol", protocol(), Protocol.TCP, "tcp",
-            "tcp, udp or unix (a Unix stream socket at unix-path)");
+            "tcp, tls (TCP with TLS, see tls-cert), udp or unix (a Unix stream socket at unix-path)");
     public static final Option<String> UNIX_PATH = add("unixPath", "unix-path", text("PATH"), null, "none",
             "the socket file for protocol unix; a stale file is replaced, a live server's refused");
     public static final Option<String> UNIX_MODE = add("unixMode", "unix-mode", octalMode(), null, "the umask's",
             "the octal mode of Unix socket files, e.g. 660");
     public static final Option<List<ListenerSpec>> ADD_LISTENER = repeatable("addListener", "add-listener",
             listOf("SPEC", ListenerSpec.class, ListenerSpec::parse), "none",
-            "another listener with a pool of its own: tcp://H:P, udp://H:P or unix:/PATH (repeatable)");
+            "another listener with a pool of its own: tcp://H:P, tls://H:P, udp://H:P or unix:/PATH (repeatable)");
     public static final Option<Integer> LISTEN = add("listen", "listen", integer(1, 65535), 1024, "1024",
             "the TCP listen backlog (the model's 5 makes clients wait on SYN retries)");
     public static final Option<Boolean> REUSE_PORT = add("reusePort", "reuse-port", bool(), false, "false",
             "a SO_REUSEPORT socket per worker, tcp only; preBind/postBind then run in the worker");
+
+    // ---- who may connect (checked by the worker right after accept, before any child hook)
+    public static final Option<List<String>> ALLOW = repeatable("allow", "allow", listOf("CIDR", String.class,
+            OptionTypes::cidr), "none (all)", "admit only clients in this block, e.g. 10.0.0.0/8 or ::1/128 (repeatable)");
+    public static final Option<List<String>> DENY = repeatable("deny", "deny", listOf("CIDR", String.class,
+            OptionTypes::cidr), "none", "refuse clients in this block, even if allowed (repeatable)");
+    public static final Option<Integer> MAX_CONNECTIONS_PER_ADDRESS = add("maxConnectionsPerAddress",
+            "max-connections-per-address", integer(0, PoolBounds.MAX_SERVERS_LIMIT), 0, "0",
+            "the most connections one client address may have open at once (per listener); 0 = no limit");
+
+    // ---- TLS listeners (tls://H:P, or protocol tls)
+    public static final Option<Path> TLS_CERT = add("tlsCert", "tls-cert", path(), null, "none",
+            "the server's certificate chain, PEM, for tls listeners (with tls-key)");
+    public static final Option<Path> TLS_KEY = add("tlsKey", "tls-key", path(), null, "none",
+            "the certificate's private key, PEM: PKCS#8 (BEGIN PRIVATE KEY) or RSA PKCS#1, unencrypted");
+    public static final Option<Path> TLS_KEYSTORE = add("tlsKeystore", "tls-keystore", path(), null, "none",
+            "a PKCS#12 file with the key and its certificate chain, instead of tls-cert and tls-key");
+    public static final Option<String> TLS_KEYSTORE_PASSWORD = add("tlsKeystorePassword", "tls-keystore-password",
+            text("TEXT"), "", "empty", "the password of tls-keystore (workers get it in their environment, not argv)");
+    public static final Option<String> TLS_CLIENT_AUTH = add("tlsClientAuth", "tls-client-auth",
+            choice("none", "want", "need"), "none", "none",
+            "ask clients for a certificate signed by tls-client-ca: want (optional) or need (refused without)");
+    public static final Option<Path> TLS_CLIENT_CA = add("tlsClientCa", "tls-client-ca", path(), null, "none",
+            "the CA certificates, PEM, that client certificates must chain to (for tls-client-auth)");
+    public static final Option<Duration> TLS_HANDSHAKE_TIMEOUT = add("tlsHandshakeTimeout", "tls-handshake-timeout",
+            seconds(), Duration.ofSeconds(10), "10", "seconds a client may take to complete the TLS handshake");
 
     // ---- the pool
     public static final Option<Integer> MIN_SERVERS = add("minServers", "min-servers",
@@ -122,7 +160,7 @@ public final class Options {
             "start the nREPL control plane on this Unix socket (mode 0600) instead of a port");
     public static final Option<Boolean> NREPL_ALLOW_REMOTE = add("nreplAllowRemote", "nrepl-allow-remote", bool(),
             false, "false", "allow a non-loopback nrepl-bind (remote code execution for the network!)");
-    public static final Option<List<String>> WATCH = repeatable("watch", "watch", listOf("NS", String.class, Options::namespace),
+    public static final Option<List<String>> WATCH = repeatable("watch", "watch", listOf("NS", String.class, OptionTypes::namespace),
             "none", "more Clojure namespaces whose nREPL evaluations reach the workers (repeatable)");
 
     /** Every option, in the order of --help and the README. */
@@ -160,228 +198,5 @@ public final class Options {
     private static <T> Option<T> register(Option<T> option) {
         BY_KEBAB.put(option.kebab(), option);
         return option;
-    }
-
-    // ---- types
-
-    private static Option.Type<Integer> integer(int low, int high) {
-        Option.Type<Long> whole = longs(low, high);
-        return new Option.Type<>(whole.argument(), text -> whole.fromText().apply(text).intValue(),
-                value -> whole.fromValue().apply(value).intValue());
-    }
-
-    private static Option.Type<Long> longs(long low, long high) {
-        Function<Long, Long> inRange = n -> {
-            if (n < low || n > high) {
-                throw new IllegalArgumentException("is out of range: it must be between " + low + " and " + high);
-            }
-            return n;
-        };
-        return new Option.Type<>("N", text -> inRange.apply(wholeNumber(text)), value -> inRange.apply(whole(value)));
-    }
-
-    private static long wholeNumber(String text) {
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("is not a whole number");
-        }
-    }
-
-    private static long whole(Object value) {
-        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
-            return ((Number) value).longValue();
-        }
-        throw new IllegalArgumentException("is not a whole number");
-    }
-
-    private static Option.Type<Boolean> bool() {
-        return new Option.Type<>("true|false", text -> switch (text) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("is not true or false");
-        }, value -> {
-            if (value instanceof Boolean b) {
-                return b;
-            }
-            throw new IllegalArgumentException("is not true or false");
-        });
-    }
-
-    private static Option.Type<Duration> seconds() {
-        Function<Double, Duration> inRange = s -> {
-            if (s.isNaN() || s < 0 || s > LONGEST_SECONDS) {
-                throw new IllegalArgumentException("must be a number of seconds between 0 and " + LONGEST_SECONDS);
-            }
-            return Duration.ofNanos(Math.round(s * 1e9));
-        };
-        return new Option.Type<>("SECONDS", text -> {
-            try {
-                return inRange.apply(Double.parseDouble(text));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("is not a number of seconds");
-            }
-        }, value -> {
-            if (value instanceof Duration d) {
-                return inRange.apply(d.getSeconds() + d.getNano() / 1e9);
-            }
-            if (value instanceof Number n) {
-                return inRange.apply(n.doubleValue());
-            }
-            throw new IllegalArgumentException("is not a number of seconds");
-        });
-    }
-
-    /** A size in bytes: a whole number, optionally with k, m or g (binary units: 1m = 1048576); at least 1m. */
-    private static Option.Type<Long> size() {
-        Function<String, Long> of = text -> {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([kKmMgG]?)").matcher(text);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("is not a size like 200m or 1g (k, m, g: KiB, MiB, GiB)");
-            }
-            int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
-                case "k" -> 10;
-                case "m" -> 20;
-                case "g" -> 30;
-                default -> 0;
-            };
-            long bytes = Long.parseLong(m.group(1)) << shift;
-            if (bytes < (1L << 20) || bytes > (1L << 50)) {
-                throw new IllegalArgumentException("is out of range: it must be between 1m and 1048576g");
-            }
-            return bytes;
-        };
-        return new Option.Type<>("SIZE", of, value -> value instanceof String text ? of.apply(text)
-                : of.apply(Long.toString(whole(value))));
-    }
-
-    /** One of {@code names}, as text or a Clojure keyword. */
-    private static Option.Type<String> choice(String... names) {
-        List<String> known = List.of(names);
-        Function<String, String> of = text -> {
-            if (!known.contains(text)) {
-                throw new IllegalArgumentException("is unknown: use " + String.join(" or ", known));
-            }
-            return text;
-        };
-        return new Option.Type<>(String.join("|", known), of, value -> of.apply(stringOf(value)));
-    }
-
-    private static Option.Type<String> text(String argument) {
-        return new Option.Type<>(argument, text -> text, value -> {
-            if (value instanceof String s) {
-                return s;
-            }
-            throw new IllegalArgumentException("is not a string");
-        });
-    }
-
-    private static Option.Type<Path> path() {
-        Function<String, Path> of = text -> {
-            if (text.isEmpty() || text.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("is not a file path");
-            }
-            return Path.of(text);
-        };
-        return new Option.Type<>("PATH", of, value -> value instanceof Path p ? p : of.apply(stringOf(value)));
-    }
-
-    private static Option.Type<Protocol> protocol() {
-        Function<String, Protocol> of = text -> Protocol.of(text).orElseThrow(
-                () -> new IllegalArgumentException("is unknown: use tcp, udp or unix"));
-        return new Option.Type<>("tcp|udp|unix", of,
-                value -> value instanceof Protocol p ? p : of.apply(stringOf(value)));
-    }
-
-    private static Option.Type<String> octalMode() {
-        Function<String, String> of = text -> {
-            if (!text.matches("0?[0-7]{3}")) {
-                throw new IllegalArgumentException("is not an octal file mode like 660");
-            }
-            return text.substring(text.length() - 3);
-        };
-        return new Option.Type<>("MODE", of, value -> of.apply(stringOf(value)));
-    }
-
-    /** Whitespace-separated words from text; a list of strings from a value. */
-    private static Option.Type<List<String>> words() {
-        return new Option.Type<>("\"FLAGS\"", text -> text.isEmpty() ? List.of() : List.of(text.split("\\s+")),
-                value -> {
-                    List<String> out = new ArrayList<>();
-                    for (Object item : listOfValues(value)) {
-                        out.add(stringOf(item));
-                    }
-                    return List.copyOf(out);
-                });
-    }
-
-    /** One element from text (the flag is repeatable); one or a list of elements from a value. */
-    private static <E> Option.Type<List<E>> listOf(String argument, Class<E> elementType, Function<String, E> element) {
-        return new Option.Type<>(argument, text -> List.of(element.apply(text)), value -> {
-            List<E> out = new ArrayList<>();
-            for (Object item : value instanceof String ? List.of(value) : listOfValues(value)) {
-                if (item instanceof String text) {
-                    out.add(element.apply(text));
-                } else if (elementType.isInstance(item)) {
-                    out.add(elementType.cast(item));
-                } else {
-                    throw new IllegalArgumentException("must hold strings");
-                }
-            }
-            return List.copyOf(out);
-        });
-    }
-
-    private static Option.Type<Map<String, String>> properties() {
-        return new Option.Type<>("NAME=VALUE", text -> {
-            int eq = text.indexOf('=');
-            if (eq < 1) {
-                throw new IllegalArgumentException("must be NAME=VALUE");
-            }
-            return Map.of(text.substring(0, eq), text.substring(eq + 1));
-        }, value -> {
-            if (!(value instanceof Map<?, ?> map)) {
-                throw new IllegalArgumentException("must be a map of names to values");
-            }
-            Map<String, String> out = new LinkedHashMap<>();
-            map.forEach((k, v) -> out.put(nameOf(k), String.valueOf(v)));
-            return out;
-        });
-    }
-
-    private static String namespace(String text) {
-        if (!text.matches("[^\\s/,]+")) {
-            throw new IllegalArgumentException("is not a namespace name");
-        }
-        return text;
-    }
-
-    private static List<?> listOfValues(Object value) {
-        if (value instanceof List<?> list) {
-            return list;
-        }
-        if (value instanceof Collection<?> collection) {
-            return List.copyOf(collection);
-        }
-        throw new IllegalArgumentException("must be a list");
-    }
-
-    private static String stringOf(Object value) {
-        if (value instanceof String s) {
-            return s;
-        }
-        throw new IllegalArgumentException("is not a string");
-    }
-
-    /** A Clojure keyword or symbol's name without reaching for Clojure: ":a" or "a" -> "a". */
-    private static String nameOf(Object key) {
-        String text = String.valueOf(key);
-        return text.startsWith(":") ? text.substring(1) : text;
-    }
-
-    private static Path defaultCacheDirectory() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        return xdg != null && !xdg.isEmpty() ? Path.of(xdg, "prefork")
-                : Path.of(System.getProperty("user.home"), ".cache", "prefork");
     }
 }

@@ -7,9 +7,11 @@ public enum Protocol {
     /** A UDP socket: one request per datagram. */
     UDP,
     /** A Unix domain stream socket at a path: one request per connection, no peer address. */
-    UNIX;
+    UNIX,
+    /** TLS over a TCP stream socket: the worker does the handshake, the handler sees plaintext. */
+    TLS;
 
-    /** "tcp", "udp" or "unix": the name used in options and listener specs. */
+    /** "tcp", "udp", "unix" or "tls": the name used in options and listener specs. */
     public String text() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
@@ -19,7 +21,12 @@ public enum Protocol {
         return this != UDP;
     }
 
-    /** The protocol named {@code text} ("tcp", "udp", "unix", any case); empty for anything else. */
+    /** Whether the socket is a TCP socket (TCP, or TLS over TCP). */
+    public boolean tcpSocket() {
+        return this == TCP || this == TLS;
+    }
+
+    /** The protocol named {@code text} ("tcp", "udp", "unix", "tls", any case); empty for anything else. */
     public static java.util.Optional<Protocol> of(String text) {
         for (Protocol protocol : values()) {
             if (protocol.text().equalsIgnoreCase(text)) {

@@ -165,7 +165,7 @@ public final class ServerBuilder {
     public ServerBuilder unixMode(String value) { return set(Options.UNIX_MODE.kebab(), value); }
 
     /**
-     * Also listens on {@code spec} ("tcp://host:port", "udp://host:port" or "unix:/path"), with a worker pool
+     * Also listens on {@code spec} ("tcp://host:port", "tls://host:port", "udp://host:port" or "unix:/path"), with a worker pool
      * of its own under the same options and child class (default: only the bindIp/port/protocol listener).
      */
     public ServerBuilder addListener(String spec) { return setText(Options.ADD_LISTENER.kebab(), spec); }
@@ -179,6 +179,43 @@ public final class ServerBuilder {
      * balances better and loses nothing when a worker dies). TCP only.
      */
     public ServerBuilder reusePort(boolean value) { return set(Options.REUSE_PORT, value); }
+
+    /**
+     * Admits only clients in this CIDR block ("10.0.0.0/8", "::1/128", or one address), adding to the allow
+     * list; checked by the worker right after accept, before any child hook (default: every address). Throws
+     * InvalidOptionException for a malformed block or one with bits set after its prefix.
+     */
+    public ServerBuilder allow(String cidr) { return setText(Options.ALLOW.kebab(), cidr); }
+
+    /** Refuses clients in this CIDR block, even when allowed; adds to the deny list (default: none). */
+    public ServerBuilder deny(String cidr) { return setText(Options.DENY.kebab(), cidr); }
+
+    /**
+     * The most connections one client address may have open at once on a listener; more are closed at accept,
+     * before any child hook (default 0: no limit).
+     */
+    public ServerBuilder maxConnectionsPerAddress(int value) { return set(Options.MAX_CONNECTIONS_PER_ADDRESS, value); }
+
+    /** The PEM certificate chain of tls listeners, with {@link #tlsKey} (default none); checked in start(). */
+    public ServerBuilder tlsCert(Path value) { return set(Options.TLS_CERT, value); }
+
+    /** The PEM private key (PKCS#8, or RSA PKCS#1; unencrypted) of {@link #tlsCert} (default none). */
+    public ServerBuilder tlsKey(Path value) { return set(Options.TLS_KEY, value); }
+
+    /** A PKCS#12 keystore with the key and chain, instead of tlsCert and tlsKey (default none). */
+    public ServerBuilder tlsKeystore(Path value) { return set(Options.TLS_KEYSTORE, value); }
+
+    /** The password of {@link #tlsKeystore} (default empty); workers get it in their environment. */
+    public ServerBuilder tlsKeystorePassword(String value) { return set(Options.TLS_KEYSTORE_PASSWORD, value); }
+
+    /** "none" (default), "want" or "need": whether tls listeners ask clients for a certificate. */
+    public ServerBuilder tlsClientAuth(String value) { return set(Options.TLS_CLIENT_AUTH, value); }
+
+    /** The PEM CA certificates client certificates must chain to; needed with tlsClientAuth (default none). */
+    public ServerBuilder tlsClientCa(Path value) { return set(Options.TLS_CLIENT_CA, value); }
+
+    /** How long a client may take over the TLS handshake before the worker closes it (default 10 s). */
+    public ServerBuilder tlsHandshakeTimeout(Duration value) { return set(Options.TLS_HANDSHAKE_TIMEOUT.kebab(), value); }
 
     /** A worker busy on one request longer than this is killed and replaced; zero = never (default 30 s). */
     public ServerBuilder timeout(Duration value) { return set(Options.TIMEOUT.kebab(), value); }

@@ -13,8 +13,10 @@ public class PidChild extends BaseChild {
     protected void processRequest() throws Exception {
         if (protocol() == Protocol.UDP) {
             respTo(reply);
-        } else {
+        } else if (channel() != null) {
             channel().write(ByteBuffer.wrap(reply));
+        } else {
+            conn().getOutputStream().write(reply); // TLS: plaintext through the TLS socket
         }
     }
 }

@@ -9,7 +9,7 @@ import prefork.Log;
 
 /**
  * One line of the access log, both writers: a worker writes one per connection or datagram it handled
- * (outcome served, denied or failed), the manager one for a request its worker died in (killed). Fields are
+ * (outcome served, denied, failed, refused or limited), the manager one for a request its worker died in (killed). Fields are
  * {@code key=value}, space separated, after the time as the log writes it:
  * {@code 2026-12-01T20:44:30.123+01:00 pid=4242 listener=tcp://127.0.0.1:7000 client=127.0.0.1:51234
  * duration_ms=0.318 outcome=served}; {@code client=-} for a Unix socket, {@code [v6 address]:port} for IPv6.
@@ -21,8 +21,12 @@ public final class AccessLine {
         SERVED,
         /** Refused by the child's allowDeny. */
         DENIED,
-        /** A hook threw; the connection was closed. */
+        /** A hook threw, or the TLS handshake failed; the connection was closed. */
         FAILED,
+        /** Refused by the allow/deny lists before any hook ran. */
+        REFUSED,
+        /** Refused because its address had maxConnectionsPerAddress connections open already. */
+        LIMITED,
         /** The worker was killed, or died, during the request. */
         KILLED;
 

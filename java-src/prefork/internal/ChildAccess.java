@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
+import javax.net.ssl.SSLSocket;
 import prefork.BaseChild;
 import prefork.Protocol;
 
@@ -47,8 +48,11 @@ public abstract class ChildAccess {
     /** The class data training run: loads what boot would load, without side effects. */
     public abstract void prepareForArchive(BaseChild child) throws Exception;
 
-    /** Runs the hook chain for one connection, then closes it; returns the failure, or null. */
-    public abstract Throwable serve(BaseChild child, SocketChannel connection, InetSocketAddress remote);
+    /**
+     * Runs the hook chain for one connection ({@code tls}: its TLS socket on a TLS listener, else null), then
+     * closes it; returns the failure, or null.
+     */
+    public abstract Throwable serve(BaseChild child, SocketChannel connection, InetSocketAddress remote, SSLSocket tls);
 
     /** Runs the hook chain for one datagram; returns the failure, or null. */
     public abstract Throwable serve(BaseChild child, DatagramChannel socket, byte[] payload, InetSocketAddress sender);

@@ -107,6 +107,24 @@ public final class Scoreboard {
         }
     }
 
+    /**
+     * How many slots other than {@code exceptSlot} are busy with a client at {@code address} now (the per-address
+     * limit; a scan of every slot, a few microseconds). A worker marks itself busy before it counts, so two
+     * simultaneous connections from one address may both see each other, never neither.
+     */
+    public int busyFrom(InetAddress address, int exceptSlot) {
+        byte[] wanted = address.getAddress();
+        long high = packed(wanted, 0), low = packed(wanted, 8);
+        int count = 0;
+        for (int slot = 0; slot < SLOTS; slot++) {
+            if (slot != exceptSlot && get(slot, STATE) == BUSY && get(slot, REMOTE_LENGTH) == wanted.length
+                    && get(slot, REMOTE_HIGH) == high && get(slot, REMOTE_LOW) == low) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /** Worker side: the slot's owner announces itself. */
     public void claim(int slot, long pid) {
         set(slot, REQUESTS, 0);
@@ -126,17 +144,8 @@ public final class Scoreboard {
             set(slot, REMOTE_PORT, 0);
         } else {
             byte[] address = remote.getAddress().getAddress();
-            long high = 0, low = 0;
-            for (int i = 0; i < address.length; i++) {
-                long b = address[i] & 0xffL;
-                if (i < 8) {
-                    high |= b << (56 - 8 * i);
-                } else {
-                    low |= b << (56 - 8 * (i - 8));
-                }
-            }
-            set(slot, REMOTE_HIGH, high);
-            set(slot, REMOTE_LOW, low);
+            set(slot, REMOTE_HIGH, packed(address, 0));
+            set(slot, REMOTE_LOW, packed(address, 8));
             set(slot, REMOTE_LENGTH, address.length);
             set(slot, REMOTE_PORT, remote.getPort());
         }
@@ -178,6 +187,15 @@ public final class Scoreboard {
         view.position(slot * SLOT_BYTES + MESSAGE);
         view.get(bytes);
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Bytes {@code from}..{@code from+7} of {@code address} as a big-endian long (missing bytes are 0). */
+    private static long packed(byte[] address, int from) {
+        long value = 0;
+        for (int i = from; i < Math.min(from + 8, address.length); i++) {
+            value |= (address[i] & 0xffL) << (56 - 8 * (i - from));
+        }
+        return value;
     }
 
     private long get(int slot, int field) {

@@ -19,12 +19,18 @@ public final class ChildEnvironment {
 
     /** "NAME=VALUE" for every variable of this process but {@link #MANAGER_ONLY}. */
     public static List<String> entries() {
+        return entries(Map.of());
+    }
+
+    /** The same, with {@code added} set (replacing variables of the same name). */
+    public static List<String> entries(Map<String, String> added) {
         List<String> env = new ArrayList<>();
         System.getenv().forEach((name, value) -> {
-            if (!MANAGER_ONLY.contains(name)) {
+            if (!MANAGER_ONLY.contains(name) && !added.containsKey(name)) {
                 env.add(name + "=" + value);
             }
         });
+        added.forEach((name, value) -> env.add(name + "=" + value));
         return env;
     }
 

@@ -237,14 +237,14 @@ public final class ClassDataArchive {
 
     /**
      * A digest of what the archive depends on: the JDK, the java command, the worker flags, the child and its
-     * properties, the workers' user, and every file the class path reads (the manifests' Class-Path jars too)
+     * properties, whether a listener is tls (the training then loads TLS), the workers' user, and every file the class path reads (the manifests' Class-Path jars too)
      * with its size and modification time, so that re-copied jars make a new archive.
      */
     private static String key(ServerConfig config) {
         StringBuilder text = new StringBuilder(System.getProperty("java.home")).append('\n')
                 .append(Runtime.version()).append('\n').append(config.get(Options.JAVA_COMMAND)).append('\n')
                 .append(config.workerJvmOptions()).append('\n').append(config.childClass()).append('\n')
-                .append(config.childProperties()).append('\n');
+                .append(config.childProperties()).append('\n').append(config.tls() == null ? "" : "tls\n");
         WorkerUser user = WorkerUser.of(config);
         text.append(user == null ? "manager's user" : user.uid() + ":" + user.gid()).append('\n');
         for (Path entry : ClassPathJars.expand(config.classpath())) {

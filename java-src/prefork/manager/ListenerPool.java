@@ -16,6 +16,7 @@ import prefork.Options;
 import prefork.PoolBounds;
 import prefork.PreforkServer;
 import prefork.Protocol;
+import prefork.internal.TlsSettings;
 import prefork.ServerStats;
 import prefork.WorkerInfo;
 
@@ -106,10 +107,12 @@ public final class ListenerPool {
             }
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                     resources.listener.fd(), resources.output, resources.scoreboardFile.fd(),
-                    resources.replies.writeFd(), accessLog == null ? -1 : resources.accessLines.writeFd(), user);
+                    resources.replies.writeFd(), accessLog == null ? -1 : resources.accessLines.writeFd(), user,
+                    launch.tls() == null ? Map.of()
+                            : Map.of(TlsSettings.PASSWORD_VARIABLE, config.get(Options.TLS_KEYSTORE_PASSWORD)));
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close, accessLog);
-            if (spec.protocol() == Protocol.TCP && !config.get(Options.REUSE_PORT)) {
+            if (spec.protocol().tcpSocket() && !config.get(Options.REUSE_PORT)) {
                 supervisor.watchAcceptQueue(() -> AcceptQueue.length(listener.fd()));
             }
             return new ListenerPool(spec, supervisor, resources);
@@ -222,7 +225,7 @@ public final class ListenerPool {
      */
     public int[] acceptQueue() {
         NativeListener listener = resources.listener;
-        return listener == null || spec.protocol() != Protocol.TCP ? null : listener.acceptQueue();
+        return listener == null || !spec.protocol().tcpSocket() ? null : listener.acceptQueue();
     }
 
     /** Sends code to every live worker (recorded for later ones when {@code record}); completes with the results. */

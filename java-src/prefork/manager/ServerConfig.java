@@ -23,6 +23,8 @@ import prefork.Options;
 import prefork.PoolBounds;
 import prefork.Protocol;
 import prefork.ServerBuilder;
+import prefork.internal.AddressPolicy;
+import prefork.internal.TlsSettings;
 
 /**
  * The validated options of one server: every catalogue option's value (given or default), and what is derived
@@ -37,6 +39,8 @@ public final class ServerConfig {
     private final String classpath;
     private final ManagerHooks hooks;
     private final Log log;
+    private AddressPolicy addressPolicy = AddressPolicy.OPEN;
+    private TlsSettings tls;
 
     private ServerConfig(String childClass, Map<Option<?>, Object> values, PoolBounds bounds,
             List<ListenerSpec> listeners, String classpath, ManagerHooks hooks, Log log) {
@@ -70,8 +74,28 @@ public final class ServerConfig {
         checkChildClass(childClass);
         String classpath = values.containsKey(Options.CLASSPATH) ? partial.get(Options.CLASSPATH)
                 : WorkerClasspath.infer(childClass);
-        return new ServerConfig(childClass, values, bounds, List.copyOf(listeners), absolute(classpath), hooks,
-                GuardedLog.of(partial.openLog(log)));
+        TlsSettings tls = TlsCheck.of(partial, listeners);
+        ServerConfig config = new ServerConfig(childClass, values, bounds, List.copyOf(listeners), absolute(classpath),
+                hooks, GuardedLog.of(partial.openLog(log)));
+        config.addressPolicy = AddressPolicy.of(partial.listOf(Options.ALLOW), partial.listOf(Options.DENY),
+                partial.get(Options.MAX_CONNECTIONS_PER_ADDRESS));
+        config.tls = tls;
+        return config;
+    }
+
+    /** Who may connect (allow, deny, the per-address limit); {@link AddressPolicy#OPEN} when none is set. */
+    public AddressPolicy addressPolicy() {
+        return addressPolicy;
+    }
+
+    /** The key material and handshake settings of the tls listeners, or null when there is none. */
+    public TlsSettings tls() {
+        return tls;
+    }
+
+    private List<String> listOf(Option<List<String>> option) {
+        List<String> given = get(option);
+        return given == null ? List.of() : given;
     }
 
     /** The value of {@code option}: the one given, else its default (null for an option that is off). */
@@ -175,9 +199,9 @@ public final class ServerConfig {
 
     private static void checkReusePort(boolean reusePort, List<ListenerSpec> listeners) {
         for (ListenerSpec listener : listeners) {
-            if (reusePort && listener.protocol() != Protocol.TCP) {
+            if (reusePort && !listener.protocol().tcpSocket()) {
                 throw new InvalidOptionException(Options.REUSE_PORT, true,
-                        "is supported for tcp listeners only, not " + listener);
+                        "is supported for tcp and tls listeners only, not " + listener);
             }
         }
     }

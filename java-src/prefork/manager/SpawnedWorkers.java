@@ -38,6 +38,8 @@ final class SpawnedWorkers implements WorkerProcesses {
     private final int accessLogFd;
     /** Who workers run as (their control pipe is handed over to it), or null. */
     private final WorkerUser user;
+    /** Variables added to the manager's environment for every worker. */
+    private final Map<String, String> environment;
     /** pid to the manager's end of its control pipe. */
     private final Map<Long, ControlPipe> controls = new ConcurrentHashMap<>();
 
@@ -79,11 +81,13 @@ final class SpawnedWorkers implements WorkerProcesses {
 
     /**
      * {@code accessLogFd} is the access log pipe's write end, for fd 6 (-1 when the access log is off);
-     * {@code user} is who workers run as, or null.
+     * {@code user} is who workers run as, or null; {@code environment} is added to the workers' environment
+     * (a secret that must not be on their command line).
      */
     SpawnedWorkers(Command command, int listenerFd, WorkerOutput output, int scoreboardFd, int repliesFd,
-            int accessLogFd, WorkerUser user) {
+            int accessLogFd, WorkerUser user, Map<String, String> environment) {
         this.user = user;
+        this.environment = Map.copyOf(environment);
         this.command = command;
         this.listenerFd = listenerFd;
         this.output = output;
@@ -154,7 +158,7 @@ final class SpawnedWorkers implements WorkerProcesses {
             c.posix_spawnattr_setflags(attributes, (short) (SETPGROUP | SETSIGDEF | SETSIGMASK));
             List<Pointer> keepAlive = new ArrayList<>();
             Pointer argvArray = stringArray(argv, keepAlive);
-            Pointer envArray = stringArray(ChildEnvironment.entries(), keepAlive);
+            Pointer envArray = stringArray(ChildEnvironment.entries(environment), keepAlive);
             int[] pid = new int[1];
             int error = c.posix_spawn(pid, argv.get(0), actions, attributes, argvArray, envArray);
             if (error != 0) {

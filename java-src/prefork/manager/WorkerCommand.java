@@ -47,12 +47,16 @@ final class WorkerCommand {
         return user;
     }
 
-    /** The launch shared by every worker of the pool serving {@code listener}. */
+    /**
+     * The launch shared by every worker of the pool serving {@code listener}; null: the class data training
+     * run's, which has the TLS settings when a listener is tls, so that the archive holds the TLS classes.
+     */
     WorkerLaunch launch(ListenerSpec listener) {
         return new WorkerLaunch(config.childClass(), listener,
                 config.get(Options.REUSE_PORT) ? config.get(Options.LISTEN) : 0,
                 listener != null && config.get(Options.ACCESS_LOG) != null, config.childProperties(),
-                config.get(Options.IDLE_TIMEOUT).toMillis());
+                config.get(Options.IDLE_TIMEOUT).toMillis(), config.addressPolicy(),
+                listener == null || listener.protocol() == prefork.Protocol.TLS ? config.tls() : null);
     }
 
     /** The command of the worker that will own {@code slot} in the pool of {@code launch}. */

@@ -34,12 +34,16 @@ final class AccessLog {
 
     /** Records a request that began at {@code startNanos} (System.nanoTime) and has just ended. */
     void record(long startNanos, InetSocketAddress client, Throwable failure, boolean denied) {
+        record(startNanos, client, failure != null ? AccessLine.Outcome.FAILED
+                : denied ? AccessLine.Outcome.DENIED : AccessLine.Outcome.SERVED);
+    }
+
+    /** Records a connection that began at {@code startNanos} and ended with {@code outcome}. */
+    void record(long startNanos, InetSocketAddress client, AccessLine.Outcome outcome) {
         if (broken) {
             return;
         }
         long duration = System.nanoTime() - startNanos;
-        AccessLine.Outcome outcome = failure != null ? AccessLine.Outcome.FAILED
-                : denied ? AccessLine.Outcome.DENIED : AccessLine.Outcome.SERVED;
         String line = AccessLine.format(System.currentTimeMillis() - duration / 1_000_000, pid, listener, client,
                 duration, outcome);
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);

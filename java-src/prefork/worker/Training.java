@@ -35,6 +35,9 @@ public final class Training {
         ChildAccess access = ChildAccess.get();
         access.bootstrap(child, Protocol.TCP, launch.childProperties());
         access.prepareForArchive(child);
+        if (launch.tls() != null) {
+            loadTls(launch);
+        }
         Path file = Files.createTempFile("prefork-training", ".scoreboard");
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             Files.write(file, new byte[Scoreboard.SLOT_BYTES]);
@@ -57,6 +60,19 @@ public final class Training {
             Files.deleteIfExists(file);
         }
         System.exit(0);
+    }
+
+    /**
+     * Loads what a worker of a tls listener loads at boot (PEM or PKCS#12 parsing, the key check, the
+     * SSLContext), so that the archive holds those classes too. A keystore needs its password, which the
+     * training run does not get: then only part of it is loaded, which is all the archive loses.
+     */
+    private static void loadTls(WorkerLaunch launch) {
+        try {
+            TlsHandshakes.open(launch.tls());
+        } catch (Exception | LinkageError e) {
+            // an archive with fewer classes is still correct
+        }
     }
 
     /**

@@ -16,6 +16,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLSocket;
 import prefork.BaseChild;
 import prefork.ListenerSpec;
 import prefork.Protocol;
@@ -42,10 +43,12 @@ public final class Worker {
     private final AccessLog accessLog;
     /** The idleTimeout in milliseconds (0 = none), SO_TIMEOUT of every TCP connection. */
     private final int idleMillis;
+    /** The address policy and TLS handshake before the child's hooks; null when there are neither. */
+    private final Admission admission;
     private volatile boolean stopping;
 
     private Worker(WorkerLaunch.Instance launch, Scoreboard scoreboard, BaseChild child, Channel listener,
-            ReentrantLock requestLock) throws IOException {
+            ReentrantLock requestLock, Admission admission) throws IOException {
         this.slot = launch.slot();
         this.accessLog = AccessLog.open(launch.launch());
         this.maxRequests = launch.maxRequests();
@@ -54,6 +57,7 @@ public final class Worker {
         this.listener = listener;
         this.requestLock = requestLock;
         this.idleMillis = (int) Math.min(Integer.MAX_VALUE, launch.launch().idleTimeoutMillis());
+        this.admission = admission;
     }
 
     public static void main(String[] args) throws Exception {
@@ -110,8 +114,9 @@ public final class Worker {
         if (!fits) {
             throw new IOException("fd 0 is not a " + spec.protocol() + " socket but " + listener);
         }
+        Admission admission = Admission.of(launch, scoreboard, instance.slot());
         access.initialize(child);
-        return new Worker(instance, scoreboard, child, listener, control.requestLock());
+        return new Worker(instance, scoreboard, child, listener, control.requestLock(), admission);
     }
 
     /**
@@ -163,9 +168,18 @@ public final class Worker {
                 // reads through conn() fail after idleMillis without a byte; the connection is then closed
                 connection.socket().setSoTimeout(idleMillis);
             }
+            SSLSocket tls = null;
+            if (admission != null) {
+                try {
+                    tls = admission.admit(connection, remote);
+                } catch (Admission.Refusal refusal) {
+                    refused(start, remote, refusal);
+                    continue;
+                }
+            }
             requestLock.lock();
             try {
-                Throwable failure = access.serve(child, connection, remote);
+                Throwable failure = access.serve(child, connection, remote, tls);
                 report(failure);
                 scoreboard.markIdle(slot, child.requestsHandled());
                 if (accessLog != null) {
@@ -177,11 +191,31 @@ public final class Worker {
         }
     }
 
+    /**
+     * A connection the admission refused (and closed): no hook ran and it does not count as a request. A failed
+     * TLS handshake is logged (one line); refusals by the address policy only reach the access log.
+     */
+    private void refused(long start, InetSocketAddress remote, Admission.Refusal refusal) {
+        if (refusal.outcome == prefork.internal.AccessLine.Outcome.FAILED) {
+            log(refusal.getMessage());
+        }
+        scoreboard.markIdle(slot, child.requestsHandled());
+        if (accessLog != null) {
+            accessLog.record(start, remote, refusal.outcome);
+        }
+    }
+
     private void serveDatagrams(DatagramChannel socket) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(65536);
         while (!done()) {
             buffer.clear();
             InetSocketAddress sender = (InetSocketAddress) socket.receive(buffer);
+            if (admission != null && !admission.admitsDatagram(sender)) {
+                if (accessLog != null) {
+                    accessLog.record(System.nanoTime(), sender, prefork.internal.AccessLine.Outcome.REFUSED);
+                }
+                continue;
+            }
             buffer.flip();
             byte[] payload = new byte[buffer.remaining()];
             buffer.get(payload);

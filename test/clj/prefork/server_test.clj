@@ -27,7 +27,7 @@
       (let [{:keys [message data]} (refusal {:port 0 :min-servers 6 :max-servers 3} #'prefork.test-handlers/echo)]
         (is (= :min-servers (:key data)))
         (is (= ":min-servers 6 is greater than :max-servers 3" message)))
-      (is (re-find #":protocol \"sctp\" is unknown: use tcp, udp or unix"
+      (is (re-find #":protocol \"sctp\" is unknown: use tcp, tls, udp or unix"
                    (:message (refusal {:port 0 :protocol :sctp} #'prefork.test-handlers/echo))))
       (is (re-find #"must be a number of seconds"
                    (:message (refusal {:port 0 :timeout -1} #'prefork.test-handlers/echo)))))

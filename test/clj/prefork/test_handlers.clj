@@ -20,3 +20,11 @@
   "An on-shutdown hook that keeps an exiting worker for 3 s, so that tests can see it :stopping."
   [_error]
   (Thread/sleep 3000))
+
+(defn peer
+  "Replies \"<protocol> <number of peer certificates> <subject of the first, or none>\" and closes."
+  [{:keys [^java.io.OutputStream out protocol peer-certificates]}]
+  (let [^java.security.cert.X509Certificate first-cert (first peer-certificates)]
+    (.write out (.getBytes (str protocol " " (count peer-certificates) " "
+                                (if first-cert (.getName (.getSubjectX500Principal first-cert)) "none") "\n")
+                           "UTF-8"))))

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class ClojureSuiteIT {
     private static final String[] NAMESPACES = {"prefork.server-test", "prefork.nrepl-test", "prefork.demo-test",
-        "prefork.redefine-test", "prefork.walkthrough-test", "prefork.operator-test"};
-    private static final int AT_LEAST = 14; // the deftests in test/clj today
+        "prefork.redefine-test", "prefork.walkthrough-test", "prefork.operator-test", "prefork.tls-test"};
+    private static final int AT_LEAST = 15; // the deftests in test/clj today
 
     @AfterEach
     void noProcessLeft() {

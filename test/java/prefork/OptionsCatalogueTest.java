@@ -43,6 +43,16 @@ class OptionsCatalogueTest {
         sample("add-listener", "unix:/tmp/y.sock", "[\"unix:/tmp/y.sock\"]");
         sample("listen", "77", "77");
         sample("reuse-port", "false", "false");
+        sample("allow", "10.0.0.0/8", "[\"10.0.0.0/8\"]");
+        sample("deny", "::1/128", "[\"::1/128\"]");
+        sample("max-connections-per-address", "3", "3");
+        sample("tls-cert", "/tmp/server.pem", "\"/tmp/server.pem\"");
+        sample("tls-key", "/tmp/server.key", "\"/tmp/server.key\"");
+        sample("tls-keystore", "/tmp/server.p12", "\"/tmp/server.p12\"");
+        sample("tls-keystore-password", "secret", "\"secret\"");
+        sample("tls-client-auth", "want", ":want");
+        sample("tls-client-ca", "/tmp/ca.pem", "\"/tmp/ca.pem\"");
+        sample("tls-handshake-timeout", "2", "2");
         sample("min-servers", "3", "3");
         sample("max-servers", "9", "9");
         sample("min-spare-servers", "1", "1");

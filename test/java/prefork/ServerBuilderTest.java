@@ -35,7 +35,7 @@ class ServerBuilderTest {
         assertEquals("port=70000 is out of range: it must be between 0 and 65535", refusal(b -> b.port(70000)));
         assertEquals("maxRequests=-5 is out of range: it must be between 0 and 4611686018427387903",
                 refusal(b -> b.maxRequests(-5)));
-        assertEquals("protocol=\"sctp\" is unknown: use tcp, udp or unix", refusal(b -> b.protocol("sctp")));
+        assertEquals("protocol=\"sctp\" is unknown: use tcp, tls, udp or unix", refusal(b -> b.protocol("sctp")));
         assertEquals("listen=0 is out of range: it must be between 1 and 65535", refusal(b -> b.listen(0)));
         assertEquals("timeout=PT-1S must be a number of seconds between 0 and 315360000", refusal(b -> b.timeout(Duration.ofSeconds(-1))));
         assertEquals("gracefulTimeout=PT2562047788015H12M55S must be a number of seconds between 0 and 315360000",
@@ -43,12 +43,12 @@ class ServerBuilderTest {
         assertEquals("javaCommand=\"/usr\" is not an executable file", refusal(b -> b.javaCommand("/usr")));
         assertEquals("bindIp=\"no.such.host.invalid\" is not a known address or host",
                 refusal(b -> b.bindIp("no.such.host.invalid")));
-        assertEquals("reusePort=true is supported for tcp listeners only, not udp://127.0.0.1:7000",
+        assertEquals("reusePort=true is supported for tcp and tls listeners only, not udp://127.0.0.1:7000",
                 refusal(b -> b.reusePort(true).addListener("udp://127.0.0.1:7000")));
         assertEquals("unixPath=null is needed for protocol unix", refusal(b -> b.protocol("unix")));
         assertEquals("unixMode=\"rw\" is not an octal file mode like 660",
                 refusal(b -> b.protocol("unix").unixPath("/tmp/x.sock").unixMode("rw")));
-        assertEquals("addListener=\"sctp:/x\" is not tcp://host:port, udp://host:port or unix:/path",
+        assertEquals("addListener=\"sctp:/x\" is not tcp://host:port, tls://host:port, udp://host:port or unix:/path",
                 refusal(b -> b.addListener("sctp:/x")));
     }
 
