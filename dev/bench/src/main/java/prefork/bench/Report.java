@@ -24,6 +24,7 @@ final class Report {
         header(md, results, options, servers);
         throughput(md, results, options, servers);
         ratios(md, results, options);
+        RoundRatios.append(md, results, options, servers);
         startup(md, results);
         memory(md, results);
         Targets.verdicts(md, results, options);

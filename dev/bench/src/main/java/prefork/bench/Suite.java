@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,7 +21,10 @@ import java.util.Set;
  * <p>Options: --root DIR (the project, default .), --rounds N (default 1; the server order is reversed in
  * even rounds), --warmup S (2), --duration S (5), --out FILE (dev/bench/results-DATE.md), --servers a,b
  * (a subset by name), --skip-startup, --prefork-flag ARG (one more launcher argument for every prefork server,
- * repeatable; e.g. --prefork-flag "--worker-jvm-opts=-XX:+UseSerialGC -Xmx64m").
+ * repeatable; e.g. --prefork-flag "--worker-jvm-opts=-XX:+UseSerialGC -Xmx64m"), --variant NAME=JAR (one more
+ * prefork server with the Java echo child, named NAME, from JAR, or this tree's jar when JAR is empty: an A/B
+ * comparison inside one run, each round measuring both), --variant-flag NAME=ARG (one more launcher argument for
+ * that variant, repeatable).
  */
 public final class Suite {
     private Suite() {}
@@ -63,7 +68,17 @@ public final class Suite {
                         + "(UDP: 20 threads in receive)", ThreadPoolEchoServer.class.getName(), "20"),
                 ServerSpec.bench("netty", "one JVM, Netty 4.2.18 epoll, default event loops "
                         + "(2 x cores), LineBasedFrameDecoder", NettyEchoServer.class.getName()));
-        return all.stream().filter(s -> options.servers().isEmpty() || options.servers().contains(s.name())).toList();
+        List<ServerSpec> chosen = new ArrayList<>(all.stream()
+                .filter(s -> options.servers().isEmpty() || options.servers().contains(s.name())).toList());
+        for (Variant variant : options.variants()) {
+            List<String> flags = new ArrayList<>(options.preforkFlags());
+            flags.addAll(variant.flags());
+            chosen.add(ServerSpec.prefork(variant.name(), "variant: prefork launcher from "
+                    + (variant.jar() == null ? "this tree" : variant.jar()) + ", Java child prefork.examples.EchoChild, "
+                    + "--min-servers 5 --max-servers 20", variant.jar() == null ? jar : variant.jar(),
+                    "prefork.examples.EchoChild", flags));
+        }
+        return chosen;
     }
 
     private static void startup(Options options, Results results, int round) {
@@ -150,9 +165,12 @@ public final class Suite {
         System.err.println("bench: " + line);
     }
 
+    /** One more prefork server for an A/B comparison: its name, its jar (null: this tree's) and launcher flags. */
+    record Variant(String name, Path jar, List<String> flags) {}
+
     /** The suite's options; see the class comment. */
     record Options(Path root, int rounds, Duration warmup, Duration duration, Path out, Set<String> servers,
-            boolean skipStartup, List<String> preforkFlags) {
+            boolean skipStartup, List<String> preforkFlags, List<Variant> variants) {
         static Options parse(String[] args) {
             Path root = Path.of(".");
             int rounds = 1;
@@ -161,6 +179,8 @@ public final class Suite {
             Set<String> servers = Set.of();
             boolean skipStartup = false;
             List<String> preforkFlags = new ArrayList<>();
+            Map<String, Path> variantJars = new LinkedHashMap<>();
+            Map<String, List<String>> variantFlags = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--root" -> root = Path.of(args[++i]);
@@ -171,17 +191,40 @@ public final class Suite {
                     case "--servers" -> servers = Set.of(args[++i].split(","));
                     case "--skip-startup" -> skipStartup = true;
                     case "--prefork-flag" -> preforkFlags.add(args[++i]);
+                    case "--variant" -> {
+                        String[] nameJar = nameValue(args[++i], "--variant");
+                        variantJars.put(nameJar[0], nameJar[1].isEmpty() ? null : Path.of(nameJar[1]).toAbsolutePath());
+                    }
+                    case "--variant-flag" -> {
+                        String[] nameFlag = nameValue(args[++i], "--variant-flag");
+                        variantFlags.computeIfAbsent(nameFlag[0], k -> new ArrayList<>()).add(nameFlag[1]);
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
             if (rounds < 1 || rounds > 10 || warmup < 0 || warmup > 60 || duration < 1 || duration > 120) {
                 throw new IllegalArgumentException("--rounds 1..10, --warmup 0..60, --duration 1..120");
             }
+            if (!variantJars.keySet().containsAll(variantFlags.keySet())) {
+                throw new IllegalArgumentException("--variant-flag for an undeclared --variant: " + variantFlags.keySet());
+            }
+            List<Variant> variants = new ArrayList<>();
+            variantJars.forEach((name, jar) -> variants.add(new Variant(name, jar,
+                    List.copyOf(variantFlags.getOrDefault(name, List.of())))));
             if (out == null) {
                 out = root.resolve("dev/bench/results-" + LocalDate.now() + ".md");
             }
             return new Options(root.toAbsolutePath().normalize(), rounds, Duration.ofSeconds(warmup),
-                    Duration.ofSeconds(duration), out, servers, skipStartup, List.copyOf(preforkFlags));
+                    Duration.ofSeconds(duration), out, servers, skipStartup, List.copyOf(preforkFlags),
+                    List.copyOf(variants));
+        }
+
+        private static String[] nameValue(String arg, String option) {
+            int eq = arg.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException(option + " wants NAME=VALUE, not " + arg);
+            }
+            return new String[] {arg.substring(0, eq), arg.substring(eq + 1)};
         }
 
         List<Workload> tcpWorkloads() {
