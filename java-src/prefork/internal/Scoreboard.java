@@ -21,7 +21,7 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>Slot layout (512 bytes): state, pid, requests, last-active nanoTime, busy-since nanoTime, remote port,
  * remote address length (0 none, 4 IPv4, 16 IPv6), message length, the remote address's bytes (two longs,
- * big-endian), then a UTF-8 message (why a worker could not boot). The client's address is stored as bytes:
+ * big-endian), the index of the listener of the current or last connection (dispatch mode), then a UTF-8 message (why a worker could not boot). The client's address is stored as bytes:
  * a connection costs the worker a few stores, never a String.
  */
 public final class Scoreboard {
@@ -34,7 +34,7 @@ public final class Scoreboard {
 
     private static final int STATE = 0, PID = 8, REQUESTS = 16, LAST_ACTIVE = 24, BUSY_SINCE = 32,
             REMOTE_PORT = 40, REMOTE_LENGTH = 48, MESSAGE_LENGTH = 56, REMOTE_HIGH = 64, REMOTE_LOW = 72,
-            MESSAGE = 80;
+            LISTENER = 80, MESSAGE = 88;
     private static final int MESSAGE_MAX = SLOT_BYTES - MESSAGE;
     private static final VarHandle LONGS =
             MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
@@ -82,6 +82,11 @@ public final class Scoreboard {
         return get(slot, BUSY_SINCE);
     }
 
+    /** The index of the listener the slot's current or last connection came from (dispatch mode; else 0). */
+    public int listener(int slot) {
+        return (int) get(slot, LISTENER);
+    }
+
     public long remotePort(int slot) {
         return get(slot, REMOTE_PORT);
     }
@@ -120,7 +125,13 @@ public final class Scoreboard {
      * the System.nanoTime() stored as busy-since.
      */
     public long markBusy(int slot, InetSocketAddress remote) {
+        return markBusy(slot, remote, 0);
+    }
+
+    /** The same for a connection from the manager's listener number {@code listener} (dispatch mode). */
+    public long markBusy(int slot, InetSocketAddress remote, int listener) {
         long now = System.nanoTime();
+        set(slot, LISTENER, listener);
         if (remote == null) {
             set(slot, REMOTE_LENGTH, 0);
             set(slot, REMOTE_PORT, 0);

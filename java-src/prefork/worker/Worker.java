@@ -36,7 +36,10 @@ public final class Worker {
     private final Scoreboard scoreboard;
     private final BaseChild child;
     private final ChildAccess access = ChildAccess.get();
+    /** The listening socket or UDP socket; null in dispatch mode. */
     private final Channel listener;
+    /** Dispatch mode: where connections come from; null otherwise. */
+    private final DispatchedConnections dispatched;
     private final ReentrantLock requestLock;
     /** Null when the access log is off: then a request costs nothing more. */
     private final AccessLog accessLog;
@@ -52,6 +55,7 @@ public final class Worker {
         this.scoreboard = scoreboard;
         this.child = child;
         this.listener = listener;
+        this.dispatched = launch.launch().dispatch() ? new DispatchedConnections() : null;
         this.requestLock = requestLock;
         this.idleMillis = (int) Math.min(Integer.MAX_VALUE, launch.launch().idleTimeoutMillis());
     }
@@ -102,6 +106,10 @@ public final class Worker {
         BaseChild child = (BaseChild) Class.forName(launch.childClass()).getConstructor().newInstance();
         ChildAccess access = ChildAccess.get();
         access.bootstrap(child, spec.protocol(), launch.childProperties());
+        if (launch.dispatch()) {
+            access.initialize(child);
+            return new Worker(instance, scoreboard, child, null, control.requestLock());
+        }
         Channel listener = launch.reusePortBacklog() > 0
                 ? bindOwnSocket(child, spec, launch.reusePortBacklog())
                 : System.inheritedChannel();
@@ -134,7 +142,9 @@ public final class Worker {
         scoreboard.setState(slot, Scoreboard.IDLE);
         String error = null;
         try {
-            if (listener instanceof DatagramChannel datagrams) {
+            if (dispatched != null) {
+                serveDispatched();
+            } else if (listener instanceof DatagramChannel datagrams) {
                 serveDatagrams(datagrams);
             } else {
                 serveConnections((ServerSocketChannel) listener);
@@ -158,22 +168,41 @@ public final class Worker {
         while (!done()) {
             SocketChannel connection = server.accept();
             InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
-            long start = scoreboard.markBusy(slot, remote);
-            if (remote != null && idleMillis > 0) {
-                // reads through conn() fail after idleMillis without a byte; the connection is then closed
-                connection.socket().setSoTimeout(idleMillis);
+            serve(connection, remote, scoreboard.markBusy(slot, remote));
+        }
+    }
+
+    /** Dispatch mode: connections from the manager, until it is gone or this worker stops. */
+    private void serveDispatched() throws IOException {
+        long[] start = new long[1];
+        while (!done()) {
+            DispatchedConnections.Taken taken = dispatched.next(connection ->
+                    start[0] = scoreboard.markBusy(slot, connection.peer(), connection.listener()));
+            if (taken == null) {
+                return;
             }
-            requestLock.lock();
-            try {
-                Throwable failure = access.serve(child, connection, remote);
-                report(failure);
-                scoreboard.markIdle(slot, child.requestsHandled());
-                if (accessLog != null) {
-                    accessLog.record(start, remote, failure, access.denied(child));
-                }
-            } finally {
-                requestLock.unlock();
+            InetSocketAddress remote = taken.connection().peer();
+            access.protocol(child, remote == null ? Protocol.UNIX : Protocol.TCP);
+            serve(taken.channel(), remote, start[0]);
+        }
+    }
+
+    /** One connection, marked busy at {@code start}: the hook chain, then the slot is idle again. */
+    private void serve(SocketChannel connection, InetSocketAddress remote, long start) throws IOException {
+        if (remote != null && idleMillis > 0) {
+            // reads through conn() fail after idleMillis without a byte; the connection is then closed
+            connection.socket().setSoTimeout(idleMillis);
+        }
+        requestLock.lock();
+        try {
+            Throwable failure = access.serve(child, connection, remote);
+            report(failure);
+            scoreboard.markIdle(slot, child.requestsHandled());
+            if (accessLog != null) {
+                accessLog.record(start, remote, failure, access.denied(child));
             }
+        } finally {
+            requestLock.unlock();
         }
     }
 
@@ -224,7 +253,9 @@ public final class Worker {
         stopping = true;
         access.markClosed(child);
         boolean idle = scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING);
-        if (idle || !(listener instanceof DatagramChannel)) {
+        if (dispatched != null) {
+            dispatched.stop();
+        } else if (idle || !(listener instanceof DatagramChannel)) {
             try {
                 System.err.flush();
                 listener.close();

@@ -10,18 +10,19 @@ import prefork.ListenerSpec;
  * The worker JVM's command-line arguments, both ends: the manager writes them with {@link #argv} (after the
  * java flags and {@link Worker}'s class name), {@link Worker#main} reads them back with {@link #parse}. Named
  * arguments, so {@code ps} tells what each worker is:
- * {@code --child C --slot N --max-requests N --listener SPEC [--reuse-port-backlog N] [--access-log on]
+ * {@code --child C --slot N --max-requests N --listener SPEC [--dispatch on] [--reuse-port-backlog N] [--access-log on]
  * [--idle-timeout-ms N]
  * [--property NAME=VALUE]...}.
  *
  * @param childClass the BaseChild subclass to run
- * @param listener the listener it serves (null in the class data training run)
+ * @param listener the listener it serves (null in the class data training run; in dispatch mode the pool's first)
+ * @param dispatch whether connections come from the manager over {@code WorkerFds.DISPATCH} (dispatch mode)
  * @param reusePortBacklog 0: accept on the inherited fd 0; else bind its own SO_REUSEPORT socket with this backlog
  * @param accessLog whether to write one access log line per request into fd 6
  * @param childProperties what the child reads with {@code property(name)}
  * @param idleTimeoutMillis how long a connection may send nothing before the worker closes it; 0 = never
  */
-public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePortBacklog, boolean accessLog,
+public record WorkerLaunch(String childClass, ListenerSpec listener, boolean dispatch, int reusePortBacklog, boolean accessLog,
         Map<String, String> childProperties, long idleTimeoutMillis) {
     /** One worker's launch: the pool's, plus its slot and its own max requests (jitter included; 0 = never). */
     public record Instance(WorkerLaunch launch, int slot, long maxRequests) {}
@@ -36,6 +37,9 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
                 "--max-requests", Long.toString(maxRequests)));
         if (listener != null) {
             argv.addAll(List.of("--listener", listener.toString()));
+        }
+        if (dispatch) {
+            argv.addAll(List.of("--dispatch", "on"));
         }
         if (reusePortBacklog > 0) {
             argv.addAll(List.of("--reuse-port-backlog", Integer.toString(reusePortBacklog)));
@@ -55,7 +59,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         String child = null;
         ListenerSpec listener = null;
         int slot = 0, backlog = 0;
-        boolean accessLog = false;
+        boolean accessLog = false, dispatch = false;
         long maxRequests = 0, idleTimeoutMillis = 0;
         Map<String, String> properties = new LinkedHashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -67,6 +71,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
                 case "--listener" -> listener = ListenerSpec.parse(value);
                 case "--reuse-port-backlog" -> backlog = Integer.parseInt(value);
                 case "--access-log" -> accessLog = value.equals("on");
+                case "--dispatch" -> dispatch = value.equals("on");
                 case "--idle-timeout-ms" -> idleTimeoutMillis = Long.parseLong(value);
                 case "--property" -> {
                     int eq = value.indexOf('=');
@@ -78,7 +83,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         if (child == null || args.length % 2 != 0) {
             throw new IllegalArgumentException("worker arguments must be --name value pairs with --child");
         }
-        return new Instance(new WorkerLaunch(child, listener, backlog, accessLog, properties, idleTimeoutMillis),
+        return new Instance(new WorkerLaunch(child, listener, dispatch, backlog, accessLog, properties, idleTimeoutMillis),
                 slot, maxRequests);
     }
 }

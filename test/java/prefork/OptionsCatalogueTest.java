@@ -42,7 +42,10 @@ class OptionsCatalogueTest {
         sample("unix-mode", "660", "\"660\"");
         sample("add-listener", "unix:/tmp/y.sock", "[\"unix:/tmp/y.sock\"]");
         sample("listen", "77", "77");
+        sample("accept-mode", "dispatch", ":dispatch");
         sample("reuse-port", "false", "false");
+        sample("overload", "close", ":close");
+        sample("dispatch-timeout", "1.5", "3/2");
         sample("min-servers", "3", "3");
         sample("max-servers", "9", "9");
         sample("min-spare-servers", "1", "1");

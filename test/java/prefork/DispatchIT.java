@@ -1,0 +1,178 @@
+package prefork;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import prefork.testchildren.HelloChild;
+
+/**
+ * Dispatch mode with real worker JVMs: the manager accepts on every stream listener and passes each connection
+ * to an idle worker of one pool (SCM_RIGHTS). HelloChild greets with "PID PROTOCOL PEER" at once and holds the
+ * worker until the client closes, so a test knows which worker took its connection and can keep it busy.
+ */
+@Timeout(120)
+class DispatchIT {
+    private static final Duration LIMIT = Duration.ofSeconds(20);
+    private final CapturingLog log = new CapturingLog();
+    private final RecordingHooks hooks = new RecordingHooks();
+    private Path dir;
+
+    @BeforeEach
+    void privateDirectory() throws IOException {
+        dir = Files.createTempDirectory("prefork-dispatch-it");
+    }
+
+    @AfterEach
+    void noProcessLeft() throws IOException {
+        Processes.assertNoChildren();
+        try (var files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    private ServerBuilder dispatching(int minServers, int maxServers) {
+        return TestServers.pool(HelloChild.class, log, minServers, maxServers, maxServers).acceptMode("dispatch")
+                .hooks(hooks);
+    }
+
+    @Test
+    void threeListenersShareOnePoolAndWorkersSayWhichListenerEachConnectionCameFrom() throws Exception {
+        Path unix = dir.resolve("hello.sock");
+        try (PreforkServer server = dispatching(2, 2).addListener("tcp://[::1]:0").addListener("unix:" + unix)
+                .addListener("udp://127.0.0.1:0").start()) {
+            List<ListenerSpec> listeners = server.listeners();
+            assertEquals(4, listeners.size());
+            assertEquals(2 + 2, server.workers().size(), "one pool of 2 for the three stream listeners, 2 for udp");
+            Set<Long> streamPids = new HashSet<>();
+            server.workers().stream().filter(w -> !w.listener().startsWith("udp")).forEach(w -> streamPids.add(w.pid()));
+            assertEquals(2, streamPids.size());
+            try (Held v4 = Held.tcp(new InetSocketAddress("127.0.0.1", server.port()));
+                    Held v6 = Held.tcp(new InetSocketAddress("::1", listeners.get(1).port()))) {
+                assertEquals("tcp", v4.protocol);
+                assertEquals("127.0.0.1", v4.peer);
+                assertEquals("0:0:0:0:0:0:0:1", v6.peer);
+                assertNotEquals(v4.pid, v6.pid, "a busy worker gets no second connection");
+                assertTrue(streamPids.contains(v4.pid) && streamPids.contains(v6.pid));
+                assertEquals(listeners.get(0).toString(), listenerOf(server, v4.pid));
+                assertEquals(listeners.get(1).toString(), listenerOf(server, v6.pid));
+                WorkerInfo busy = server.workers().stream().filter(w -> w.pid() == v6.pid).findFirst().orElseThrow();
+                assertEquals(WorkerState.BUSY, busy.state());
+                assertEquals(new InetSocketAddress("::1", v6.localPort), busy.client());
+            }
+            Await.until(LIMIT, "both workers idle again", () -> server.stats().idle() >= 3);
+            try (Held local = Held.unix(unix)) {
+                assertEquals("unix", local.protocol);
+                assertEquals("-", local.peer);
+                assertTrue(streamPids.contains(local.pid));
+                assertEquals(listeners.get(2).toString(), listenerOf(server, local.pid));
+            }
+        }
+    }
+
+    /** The listener {@code pid}'s current connection came from, as {@code workers()} says. */
+    private static String listenerOf(PreforkServer server, long pid) {
+        return server.workers().stream().filter(w -> w.pid() == pid).findFirst().orElseThrow().listener();
+    }
+
+    /** A client connection that has its greeting; closing it frees the worker. */
+    static final class Held implements AutoCloseable {
+        final java.io.Closeable connection;
+        final java.io.InputStream in;
+        final long pid;
+        final String protocol;
+        final String peer;
+        final int localPort;
+
+        private Held(java.io.Closeable connection, java.io.InputStream in, int localPort) throws IOException {
+            this.connection = connection;
+            this.in = in;
+            this.localPort = localPort;
+            String line = readLine(in, connection, Clients.TIMEOUT_MILLIS);
+            if (line == null) {
+                connection.close();
+                throw new IOException("closed without a greeting");
+            }
+            String[] hello = line.split(" ");
+            pid = Long.parseLong(hello[0]);
+            protocol = hello[1];
+            peer = hello[2];
+        }
+
+        static Held tcp(InetSocketAddress address) throws IOException {
+            Socket socket = new Socket();
+            socket.connect(address, Clients.TIMEOUT_MILLIS);
+            return new Held(socket, socket.getInputStream(), socket.getLocalPort());
+        }
+
+        static Held tcp(int port) throws IOException {
+            return tcp(new InetSocketAddress("127.0.0.1", port));
+        }
+
+        static Held unix(Path path) throws IOException {
+            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channel.connect(UnixDomainSocketAddress.of(path));
+            return new Held(channel, java.nio.channels.Channels.newInputStream(channel), 0);
+        }
+
+        @Override
+        public void close() throws IOException {
+            connection.close();
+        }
+    }
+
+    /**
+     * One line from {@code in} (null at the end of the stream); throws SocketTimeoutException, closing
+     * {@code connection}, when none comes within {@code millis}.
+     */
+    static String readLine(java.io.InputStream in, java.io.Closeable connection, int millis) throws IOException {
+        java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            StringBuilder text = new StringBuilder();
+            try {
+                for (int c = in.read(); c != -1 && c != '\n'; c = in.read()) {
+                    text.append((char) c);
+                }
+            } catch (IOException e) {
+                // reset or closed: what was read so far
+            }
+            return text.length() == 0 ? null : text.toString();
+        });
+        try {
+            return line.get(millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            connection.close();
+            throw new SocketTimeoutException("no line within " + millis + " ms");
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IOException(e);
+        }
+    }
+}
