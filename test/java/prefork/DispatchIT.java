@@ -99,13 +99,157 @@ class DispatchIT {
         }
     }
 
+    @Test
+    void killNineOfAWorkerHoldingAConnectionLosesOnlyThatConnection() throws Exception {
+        try (PreforkServer server = dispatching(3, 3).start()) {
+            Held victim = Held.tcp(server.port());
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<Set<Long>>> load = new ArrayList<>();
+                for (int c = 0; c < 4; c++) {
+                    load.add(clients.submit(() -> greetings(server.port(), 40)));
+                }
+                Await.until(LIMIT, "load is running", () -> server.stats().served() >= 20);
+                ProcessHandle.of(victim.pid).orElseThrow().destroyForcibly();
+                assertNull(readLine(victim.in, victim, Clients.TIMEOUT_MILLIS), "the killed worker's own connection ends");
+                victim.close();
+                Set<Long> answered = new HashSet<>();
+                for (Future<Set<Long>> client : load) {
+                    answered.addAll(client.get(60, TimeUnit.SECONDS)); // throws if any connection failed
+                }
+                assertTrue(!answered.contains(victim.pid), "the busy victim was given no connection");
+            } finally {
+                clients.shutdownNow();
+            }
+            assertEquals(ExitCause.CRASHED, hooks.awaitExit(victim.pid, LIMIT).cause());
+            assertEquals(9, hooks.awaitExit(victim.pid, LIMIT).signal());
+        }
+    }
+
+    @Test
+    void aStoppedWorkerIsKilledAfterDispatchTimeoutAndItsConnectionGoesToAnother() throws Exception {
+        try (PreforkServer server = dispatching(3, 3).dispatchTimeout(Duration.ofMillis(500)).start()) {
+            long stopped = server.workers().get(0).pid();
+            signal("STOP", stopped);
+            for (int i = 0; i < 12; i++) {
+                try (Held held = Held.tcp(server.port())) {
+                    assertNotEquals(stopped, held.pid, "connection " + i + " was answered by the stopped worker");
+                }
+            }
+            RecordingHooks.Exit exit = hooks.awaitExit(stopped, LIMIT);
+            assertEquals(ExitCause.TIMED_OUT, exit.cause(), "killed as hung: it never took its connection");
+            assertTrue(hooks.timedOut.stream().anyMatch(w -> w.pid() == stopped));
+            Await.until(LIMIT, "a replacement is ready", () -> server.stats().idle() == 3);
+        }
+    }
+
+    @Test
+    void overloadQueueLeavesConnectionsInTheKernelQueueUntilAWorkerIsIdle() throws Exception {
+        try (PreforkServer server = dispatching(1, 1).start()) {
+            assertEquals("queue", server.option(Options.OVERLOAD));
+            Held first = Held.tcp(server.port());
+            Socket second = new Socket();
+            second.connect(new InetSocketAddress("127.0.0.1", server.port()), Clients.TIMEOUT_MILLIS);
+            var greeting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return readLine(second.getInputStream(), second, Clients.TIMEOUT_MILLIS);
+                } catch (IOException e) {
+                    return "failed: " + e;
+                }
+            });
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> greeting.get(300, TimeUnit.MILLISECONDS),
+                    "no worker is free: the second connection waits");
+            first.close();
+            String line = greeting.get(Clients.TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            assertTrue(line != null && line.startsWith(first.pid + " "), "the freed worker took it: " + line);
+            second.close();
+        }
+    }
+
+    @Test
+    void overloadCloseAcceptsAndClosesWhileEveryWorkerIsBusyAtMaxServers() throws Exception {
+        try (PreforkServer server = dispatching(1, 1).overload("close").start()) {
+            try (Held first = Held.tcp(server.port())) {
+                for (int i = 0; i < 3; i++) {
+                    try (Socket refused = new Socket()) {
+                        refused.connect(new InetSocketAddress("127.0.0.1", server.port()), Clients.TIMEOUT_MILLIS);
+                        assertNull(readLine(refused.getInputStream(), refused, Clients.TIMEOUT_MILLIS),
+                                "closed at once, without a greeting");
+                    }
+                }
+                assertEquals(1, server.stats().busy(), "the first connection is still served");
+            }
+            Await.until(LIMIT, "the worker is idle again", () -> server.stats().idle() == 1);
+            try (Held again = Held.tcp(server.port())) {
+                assertTrue(again.pid > 0);
+            }
+            assertTrue(log.contains("overload (close)"));
+        }
+    }
+
+    @Test
+    void reloadUnderLoadLosesNoConnection() throws Exception {
+        try (PreforkServer server = dispatching(2, 4).start()) {
+            Set<Long> first = new HashSet<>();
+            server.workers().forEach(w -> first.add(w.pid()));
+            java.util.concurrent.atomic.AtomicBoolean enough = new java.util.concurrent.atomic.AtomicBoolean();
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<Set<Long>>> load = new ArrayList<>();
+                for (int c = 0; c < 4; c++) {
+                    load.add(clients.submit(() -> greetings(server.port(), 5000, enough)));
+                }
+                Await.until(LIMIT, "load is running", () -> server.stats().served() >= 30);
+                server.reload();
+                Await.until(LIMIT, "the first generation is gone",
+                        () -> server.workers().stream().noneMatch(w -> first.contains(w.pid())));
+                server.reload();
+                Await.until(LIMIT, "only the third generation is left",
+                        () -> server.workers().stream().allMatch(w -> w.generation() == 3));
+                long served = server.stats().served();
+                Await.until(LIMIT, "the third generation serves", () -> server.stats().served() > served + 50);
+                enough.set(true);
+                Set<Long> answered = new HashSet<>();
+                for (Future<Set<Long>> client : load) {
+                    answered.addAll(client.get(60, TimeUnit.SECONDS)); // throws if any connection failed
+                }
+                assertTrue(answered.stream().anyMatch(first::contains), "the old generation served");
+                assertTrue(answered.stream().anyMatch(pid -> !first.contains(pid)), "the new generations served");
+            } finally {
+                clients.shutdownNow();
+            }
+        }
+    }
+
+    /** {@code count} connections one after another, each greeted; returns the workers that answered. */
+    private static Set<Long> greetings(int port, int count) throws IOException {
+        return greetings(port, count, new java.util.concurrent.atomic.AtomicBoolean());
+    }
+
+    /** The same, ending early once {@code enough} is set. */
+    private static Set<Long> greetings(int port, int count, java.util.concurrent.atomic.AtomicBoolean enough)
+            throws IOException {
+        Set<Long> pids = new HashSet<>();
+        for (int i = 0; i < count && !enough.get(); i++) {
+            try (Held held = Held.tcp(port)) {
+                pids.add(held.pid);
+            }
+        }
+        return pids;
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + name + " " + pid);
+    }
+
     /** The listener {@code pid}'s current connection came from, as {@code workers()} says. */
     private static String listenerOf(PreforkServer server, long pid) {
         return server.workers().stream().filter(w -> w.pid() == pid).findFirst().orElseThrow().listener();
     }
 
     /** A client connection that has its greeting; closing it frees the worker. */
-    static final class Held implements AutoCloseable {
+    static final class Held implements java.io.Closeable {
         final java.io.Closeable connection;
         final java.io.InputStream in;
         final long pid;
