@@ -8,7 +8,7 @@ import jnr.ffi.Pointer;
  * Sends and receives one message with at most one file descriptor attached (SCM_RIGHTS) over a Unix socket,
  * with sendmsg/recvmsg. The native buffers (struct msghdr, one iovec, the control block and {@link #MAX_BYTES}
  * of payload) are allocated once: an instance is for one thread. Linux on a 64-bit CPU (the msghdr layout of
- * LP64 glibc). A received descriptor is close-on-exec.
+ * LP64 glibc), through {@link SocketCalls}. A received descriptor is close-on-exec.
  */
 public final class PassedDescriptors {
     /** The largest payload of one message. */
@@ -17,10 +17,10 @@ public final class PassedDescriptors {
     /** CMSG_SPACE(sizeof(int)) and CMSG_LEN(sizeof(int)) on LP64. */
     private static final int CONTROL_SPACE = 24, CONTROL_LENGTH = 20;
     private static final int MSG_CTRUNC = 0x8;
-    private final Pointer header = Memory.allocateDirect(Native.runtime(), 56, true);
-    private final Pointer vector = Memory.allocateDirect(Native.runtime(), 16, true);
-    private final Pointer control = Memory.allocateDirect(Native.runtime(), CONTROL_SPACE, true);
-    private final Pointer data = Memory.allocateDirect(Native.runtime(), MAX_BYTES, true);
+    private final Pointer header = Memory.allocateDirect(SocketCalls.runtime(), 56, true);
+    private final Pointer vector = Memory.allocateDirect(SocketCalls.runtime(), 16, true);
+    private final Pointer control = Memory.allocateDirect(SocketCalls.runtime(), CONTROL_SPACE, true);
+    private final Pointer data = Memory.allocateDirect(SocketCalls.runtime(), MAX_BYTES, true);
 
     /** What {@link #receive} got: the payload's length (0 at end of stream) and the descriptor (-1: none). */
     public record Received(int length, int fd) {}
@@ -41,8 +41,8 @@ public final class PassedDescriptors {
         }
         long sent;
         do {
-            sent = Native.libc().sendmsg(socket, header, flags | Native.MSG_NOSIGNAL);
-        } while (sent < 0 && Native.errno() == Native.EINTR);
+            sent = SocketCalls.calls().sendmsg(socket, header, flags | Native.MSG_NOSIGNAL);
+        } while (sent < 0 && SocketCalls.errno() == Native.EINTR);
         return sent == payload.length;
     }
 
@@ -55,10 +55,10 @@ public final class PassedDescriptors {
         prepare(Math.min(into.length, MAX_BYTES), true);
         long got;
         do {
-            got = Native.libc().recvmsg(socket, header, flags | Native.MSG_CMSG_CLOEXEC);
-        } while (got < 0 && Native.errno() == Native.EINTR);
+            got = SocketCalls.calls().recvmsg(socket, header, flags | Native.MSG_CMSG_CLOEXEC);
+        } while (got < 0 && SocketCalls.errno() == Native.EINTR);
         if (got < 0) {
-            throw Native.error("recvmsg", Native.errno());
+            throw SocketCalls.error("recvmsg", SocketCalls.errno());
         }
         int fd = -1;
         long controlLength = header.getLong(40);
@@ -67,7 +67,7 @@ public final class PassedDescriptors {
             fd = control.getInt(16);
         }
         if ((header.getInt(48) & MSG_CTRUNC) != 0) {
-            Native.closeQuietly(fd);
+            SocketCalls.closeQuietly(fd);
             throw new IOException("recvmsg: control data truncated");
         }
         data.get(0, into, 0, (int) got);

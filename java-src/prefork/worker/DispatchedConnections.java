@@ -15,6 +15,7 @@ import java.nio.channels.spi.SelectorProvider;
 import prefork.internal.Handoff;
 import prefork.internal.Native;
 import prefork.internal.PassedDescriptors;
+import prefork.internal.SocketCalls;
 import prefork.internal.WorkerFds;
 
 /**
@@ -63,14 +64,14 @@ final class DispatchedConnections {
         while (true) {
             PassedDescriptors.Received received = passing.receive(WorkerFds.DISPATCH, buffer, 0);
             if (received.length() == 0) {
-                Native.closeQuietly(received.fd());
+                SocketCalls.closeQuietly(received.fd());
                 return null;
             }
             if (received.fd() < 0) {
                 continue; // nothing to take (cannot happen: the manager always attaches one)
             }
             if (stopping) {
-                Native.closeQuietly(received.fd());
+                SocketCalls.closeQuietly(received.fd());
                 answer(Handoff.REFUSED);
                 continue;
             }
@@ -80,7 +81,7 @@ final class DispatchedConnections {
                 connection = Handoff.Connection.decode(buffer, received.length());
                 channel = channel(received.fd(), connection);
             } catch (IOException | RuntimeException e) {
-                Native.closeQuietly(received.fd());
+                SocketCalls.closeQuietly(received.fd());
                 answer(Handoff.TAKEN); // it was ours to close; the manager must not pass it on
                 Worker.log("cannot take a dispatched connection: " + e);
                 continue;
@@ -97,7 +98,7 @@ final class DispatchedConnections {
      */
     void stop() {
         stopping = true;
-        Native.libc().shutdown(WorkerFds.DISPATCH, Native.SHUT_RD);
+        SocketCalls.calls().shutdown(WorkerFds.DISPATCH, Native.SHUT_RD);
     }
 
     private void answer(byte what) {
