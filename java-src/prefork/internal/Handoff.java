@@ -14,6 +14,8 @@ import java.net.UnknownHostException;
  */
 public final class Handoff {
     public static final byte TAKEN = 'T', REFUSED = 'R';
+    /** A worker went idle while the dispatcher waited for one (see Scoreboard#dispatcherWaiting): a wake-up only. */
+    public static final byte IDLE = 'I';
     /** The socket family of a connection, as the worker's channel needs it. */
     public static final byte INET = 4, INET6 = 6, UNIX = 1;
 

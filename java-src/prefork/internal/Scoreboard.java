@@ -39,6 +39,11 @@ public final class Scoreboard {
     private static final VarHandle LONGS =
             MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
+    /**
+     * Dispatch mode: slot {@value} (above any pool's, PoolBounds.MAX_SERVERS_LIMIT being 500) holds one word,
+     * set while the manager's dispatcher waits for an idle worker: a worker that goes idle then tells it.
+     */
+    static final int DISPATCHER_SLOT = SLOTS - 1;
     private final MappedByteBuffer buffer;
 
     private Scoreboard(MappedByteBuffer buffer) {
@@ -162,6 +167,20 @@ public final class Scoreboard {
         set(slot, REQUESTS, requests);
         set(slot, LAST_ACTIVE, System.nanoTime());
         return compareAndSetState(slot, BUSY, IDLE);
+    }
+
+    /**
+     * Manager side (dispatch mode): whether the dispatcher waits for an idle worker. Sequentially consistent
+     * with the workers' {@link #markIdle}, so a worker going idle either is seen idle or sees the wait.
+     */
+    public void setDispatcherWaiting(boolean waiting) {
+        LONGS.setVolatile(buffer, offset(DISPATCHER_SLOT, STATE), waiting ? 1L : 0L);
+    }
+
+    /** Worker side, after {@link #markIdle}: whether it must tell the dispatcher (see above). */
+    public boolean dispatcherWaiting() {
+        VarHandle.fullFence(); // orders the caller's own idle store (a release store too) before this load
+        return (long) LONGS.getVolatile(buffer, offset(DISPATCHER_SLOT, STATE)) != 0;
     }
 
     /** Manager side: clears a slot whose worker has been reaped. */

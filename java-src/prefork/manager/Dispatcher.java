@@ -19,12 +19,13 @@ import prefork.internal.Scoreboard;
  * it, and sends it to the least recently used idle worker that is not stopping ({@link Handoff}). The manager
  * keeps its copy of each connection until the worker answers: taken (closed here), refused or the worker's
  * socket ended (passed to another worker). A worker that does not answer within dispatchTimeout is marked
- * unresponsive, and {@link HungWorkers} kills it. When no worker can take a connection, the overload policy
+ * unresponsive, and {@link HungWorkers} kills it. While no worker is idle, the dispatcher says so in the
+ * scoreboard and the next worker to go idle wakes it (one byte); the overload policy
  * decides: queue (listeners are not polled: connections wait in the kernel's queue) or, once the supervisor
  * says every worker is busy at maxServers, close (accept and close at once).
  */
 final class Dispatcher implements Runnable {
-    private static final int IDLE_POLL_MILLIS = 50, WAITING_POLL_MILLIS = 1;
+    private static final int POLL_MILLIS = 50;
     private final List<DispatchListener> listeners;
     private final Scoreboard scoreboard;
     private final DispatchTargets targets;
@@ -40,6 +41,8 @@ final class Dispatcher implements Runnable {
     private volatile boolean stopAccepting;
     private volatile boolean closing;
     private boolean listenersClosed;
+    /** Whether the scoreboard says the dispatcher waits for an idle worker (see Scoreboard#dispatcherWaiting). */
+    private boolean waitingForWorker;
     private Thread thread;
 
     /** A connection the manager accepted and still holds: its fd, where it came from, the message for it. */
@@ -121,7 +124,17 @@ final class Dispatcher implements Runnable {
         while (!waiting.isEmpty() && place(waiting.peekFirst(), known)) {
             waiting.removeFirst();
         }
-        boolean canTake = waiting.isEmpty() && idlest(known) != null;
+        boolean free = idlest(known) != null;
+        if (!free && !waitingForWorker) {
+            scoreboard.setDispatcherWaiting(true); // then look again: a worker idle since says nothing
+            waitingForWorker = true;
+            free = idlest(known) != null;
+        }
+        if (free && waitingForWorker) {
+            scoreboard.setDispatcherWaiting(false);
+            waitingForWorker = false;
+        }
+        boolean canTake = waiting.isEmpty() && free;
         boolean shedding = !canTake && closeOnOverload && saturated.getAsBoolean();
         boolean pollListeners = !listenersClosed && (canTake || shedding);
         int[] fds = new int[2 * (known.size() + (pollListeners ? listeners.size() : 0))];
@@ -133,7 +146,7 @@ final class Dispatcher implements Runnable {
             fds[2 * (known.size() + i)] = listeners.get(i).fd();
             fds[2 * (known.size() + i) + 1] = Native.POLLIN;
         }
-        int ready = Native.libc().poll(fds, fds.length / 2, canTake ? IDLE_POLL_MILLIS : WAITING_POLL_MILLIS);
+        int ready = Native.libc().poll(fds, fds.length / 2, free ? POLL_MILLIS : POLL_MILLIS / 10);
         if (ready <= 0) {
             return;
         }
@@ -219,6 +232,9 @@ final class Dispatcher implements Runnable {
             received = new PassedDescriptors.Received(0, -1);
         }
         Native.closeQuietly(received.fd());
+        if (received.length() > 0 && answer[0] == Handoff.IDLE) {
+            return; // a wake-up: the turn looks for idle workers anyway
+        }
         Accepted pending = target.pending;
         target.pending = null;
         if (received.length() > 0 && answer[0] == Handoff.TAKEN && pending != null) {

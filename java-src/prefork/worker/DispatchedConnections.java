@@ -101,6 +101,11 @@ final class DispatchedConnections {
         SocketCalls.calls().shutdown(WorkerFds.DISPATCH, Native.SHUT_RD);
     }
 
+    /** Wakes the manager's dispatcher, which waits for an idle worker. */
+    void idle() {
+        answer(Handoff.IDLE);
+    }
+
     private void answer(byte what) {
         passing.send(WorkerFds.DISPATCH, -1, new byte[] {what}, 0); // the manager gone: next() sees the end
     }

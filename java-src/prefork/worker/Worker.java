@@ -175,6 +175,9 @@ public final class Worker {
     /** Dispatch mode: connections from the manager, until it is gone or this worker stops. */
     private void serveDispatched() throws IOException {
         long[] start = new long[1];
+        if (scoreboard.dispatcherWaiting()) {
+            dispatched.idle(); // a new worker, idle from now on
+        }
         while (!done()) {
             DispatchedConnections.Taken taken = dispatched.next(connection ->
                     start[0] = scoreboard.markBusy(slot, connection.peer(), connection.listener()));
@@ -198,6 +201,9 @@ public final class Worker {
             Throwable failure = access.serve(child, connection, remote);
             report(failure);
             scoreboard.markIdle(slot, child.requestsHandled());
+            if (dispatched != null && scoreboard.dispatcherWaiting()) {
+                dispatched.idle();
+            }
             if (accessLog != null) {
                 accessLog.record(start, remote, failure, access.denied(child));
             }
