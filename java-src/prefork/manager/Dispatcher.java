@@ -2,7 +2,6 @@ package prefork.manager;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -213,11 +212,19 @@ final class Dispatcher implements Runnable {
 
     /** The least recently active idle worker that is not stopping and holds no unanswered connection, or null. */
     private DispatchTargets.Target idlest(List<DispatchTargets.Target> known) {
-        return known.stream()
-                .filter(t -> !t.stopping && !t.closed && !t.unresponsive && t.pending == null
-                        && scoreboard.state(t.slot) == Scoreboard.IDLE)
-                .min(Comparator.comparingLong(t -> scoreboard.lastActive(t.slot)))
-                .orElse(null);
+        DispatchTargets.Target idlest = null;
+        long oldest = 0;
+        for (DispatchTargets.Target t : known) {
+            if (!t.stopping && !t.closed && !t.unresponsive && t.pending == null
+                    && scoreboard.state(t.slot) == Scoreboard.IDLE) {
+                long active = scoreboard.lastActive(t.slot);
+                if (idlest == null || active - oldest < 0) {
+                    idlest = t;
+                    oldest = active;
+                }
+            }
+        }
+        return idlest;
     }
 
     /** One answer from a worker, or the end of its socket: its pending connection is settled either way. */

@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * second, the server tree's CPU per connection, p50/p99 latency, the tree's PSS at idle, the workers' mean PSS
  * and their median "ready in" time (dispatch workers load jnr). Loopback only; every loop is bounded in time
  * and count. usage: AcceptModes --jar target/prefork.jar [--workers 4] [--clients 8] [--seconds 5] [--rounds 1]
+ * [--modes shared,dispatch] [--listeners 1,3] (1 or 3 each)
  */
 public final class AcceptModes {
     private static final Pattern LISTENING = Pattern.compile("listening on (tcp|unix) (\\S+)");
@@ -49,10 +50,13 @@ public final class AcceptModes {
         int clients = Integer.parseInt(value(given, "--clients", "8"));
         int seconds = Integer.parseInt(value(given, "--seconds", "5"));
         int rounds = Integer.parseInt(value(given, "--rounds", "1"));
+        List<String> modes = List.of(value(given, "--modes", "shared,dispatch").split(","));
+        List<String> listenerCounts = List.of(value(given, "--listeners", "1,3").split(","));
         List<Figures> all = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
-            for (int listeners : new int[] {1, 3}) {
-                for (String mode : new String[] {"shared", "dispatch"}) {
+            for (String count : listenerCounts) {
+                int listeners = Integer.parseInt(count);
+                for (String mode : modes) {
                     System.err.println("accept modes: round " + (round + 1) + ", " + mode + ", " + listeners + " listener(s)");
                     all.add(measure(jar, mode, listeners, workers, clients, seconds));
                 }
