@@ -156,7 +156,7 @@ class DispatchIT {
                 } catch (IOException e) {
                     return "failed: " + e;
                 }
-            });
+            }, DispatchIT::ownThread);
             assertThrows(java.util.concurrent.TimeoutException.class, () -> greeting.get(300, TimeUnit.MILLISECONDS),
                     "no worker is free: the second connection waits");
             first.close();
@@ -294,6 +294,13 @@ class DispatchIT {
         }
     }
 
+    /** Runs {@code task} on a daemon thread of its own (the common pool has one thread on two cores). */
+    private static void ownThread(Runnable task) {
+        Thread thread = new Thread(task, "DispatchIT reader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /**
      * One line from {@code in} (null at the end of the stream); throws SocketTimeoutException, closing
      * {@code connection}, when none comes within {@code millis}.
@@ -309,7 +316,7 @@ class DispatchIT {
                 // reset or closed: what was read so far
             }
             return text.length() == 0 ? null : text.toString();
-        });
+        }, DispatchIT::ownThread);
         try {
             return line.get(millis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
