@@ -175,6 +175,7 @@ public final class Scoreboard {
      */
     public void setDispatcherWaiting(boolean waiting) {
         LONGS.setVolatile(buffer, offset(DISPATCHER_SLOT, STATE), waiting ? 1L : 0L);
+        VarHandle.fullFence(); // orders this store before the caller's next reads of the workers' states
     }
 
     /** Worker side, after {@link #markIdle}: whether it must tell the dispatcher (see above). */
