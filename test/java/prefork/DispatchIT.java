@@ -221,6 +221,16 @@ class DispatchIT {
         }
     }
 
+    @Test
+    void workersRecycledAfterMaxRequestsLoseNoConnection() throws Exception {
+        try (PreforkServer server = dispatching(2, 2).maxRequests(3).start()) {
+            Set<Long> answered = greetings(server.port(), 24);
+            assertTrue(answered.size() >= 8, "24 connections at 3 a worker: at least 8 workers, saw " + answered);
+            Await.until(LIMIT, "recycled workers are reaped", () -> hooks.count(ExitCause.RECYCLED) >= 6);
+            assertEquals(0, hooks.count(ExitCause.CRASHED) + hooks.count(ExitCause.TIMED_OUT));
+        }
+    }
+
     /** {@code count} connections one after another, each greeted; returns the workers that answered. */
     private static Set<Long> greetings(int port, int count) throws IOException {
         return greetings(port, count, new java.util.concurrent.atomic.AtomicBoolean());
