@@ -47,6 +47,27 @@ final class DispatchedConnections {
     private final byte[] buffer = new byte[PassedDescriptors.MAX_BYTES];
     private volatile boolean stopping;
 
+    /**
+     * Runs each call a connection needs once, before the worker says it is idle: the first use of jnr's
+     * reflective binding and of the channel's constructor is slow (tens of milliseconds, seconds on a
+     * loaded machine), and a worker's first connection must not run into dispatchTimeout because of it.
+     * The receive finds nothing (nothing is sent to a worker that is not idle yet), the answer is a
+     * wake-up the manager ignores, and the channel made of no descriptor fails.
+     */
+    DispatchedConnections() {
+        try {
+            SocketCalls.closeQuietly(passing.receive(WorkerFds.DISPATCH, buffer, Native.MSG_DONTWAIT).fd());
+        } catch (IOException expected) {
+            // EAGAIN
+        }
+        idle();
+        try {
+            channel(-1, new Handoff.Connection(0, Handoff.INET, new java.net.InetSocketAddress(0))).close();
+        } catch (IOException expected) {
+            // EBADF
+        }
+    }
+
     /** A connection taken: its channel, the index of the manager's listener it came from, the peer (null: Unix). */
     record Taken(SocketChannel channel, Handoff.Connection connection) {}
 
