@@ -296,6 +296,11 @@ public abstract class BaseChild {
         }
 
         @Override
+        public void protocol(BaseChild child, Protocol protocol) {
+            child.protocol = protocol;
+        }
+
+        @Override
         public Throwable serve(BaseChild child, DatagramChannel socket, byte[] payload, InetSocketAddress sender) {
             return child.serve(socket, payload, sender);
         }

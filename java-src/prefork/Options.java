@@ -49,8 +49,18 @@ public final class Options {
             "another listener with a pool of its own: tcp://H:P, tls://H:P, udp://H:P or unix:/PATH (repeatable)");
     public static final Option<Integer> LISTEN = add("listen", "listen", integer(1, 65535), 1024, "1024",
             "the TCP listen backlog (the model's 5 makes clients wait on SYN retries)");
+    public static final Option<String> ACCEPT_MODE = add("acceptMode", "accept-mode",
+            choice("shared", "reuse-port", "dispatch"), "shared", "shared",
+            "who accepts: shared (workers on one socket), reuse-port (a SO_REUSEPORT socket per worker, tcp only),"
+            + " dispatch (the manager, passing each connection to an idle worker; one pool for every stream listener)");
     public static final Option<Boolean> REUSE_PORT = add("reusePort", "reuse-port", bool(), false, "false",
-            "a SO_REUSEPORT socket per worker, tcp only; preBind/postBind then run in the worker");
+            "deprecated alias: true means accept-mode reuse-port");
+    public static final Option<String> OVERLOAD = add("overload", "overload", choice("queue", "close"), "queue",
+            "queue", "dispatch mode, every worker busy at max-servers: queue (leave connections in the kernel's queue)"
+            + " or close (accept and close them at once)");
+    public static final Option<Duration> DISPATCH_TIMEOUT = add("dispatchTimeout", "dispatch-timeout", seconds(),
+            Duration.ofSeconds(2), "2", "dispatch mode: seconds a worker may take to take a connection before it"
+            + " is killed as hung (the connection then goes to another worker)");
 
     // ---- who may connect (checked by the worker right after accept, before any child hook)
     public static final Option<List<String>> ALLOW = repeatable("allow", "allow", listOf("CIDR", String.class,

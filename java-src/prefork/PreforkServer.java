@@ -20,6 +20,7 @@ import prefork.manager.ControlPlane;
 import prefork.manager.ListenerPool;
 import prefork.manager.MetricsEndpoint;
 import prefork.manager.PidFile;
+import prefork.manager.Pools;
 import prefork.manager.ProcessFacts;
 import prefork.manager.Reaper;
 import prefork.manager.ServerConfig;
@@ -100,14 +101,7 @@ public final class PreforkServer implements AutoCloseable {
         AccessLogFile accessLog = AccessLogFile.open(config);
         try {
             startHook(hooks::preBind);
-            if (inherited.isEmpty()) {
-                for (ListenerSpec spec : config.listeners()) {
-                    pools.add(ListenerPool.open(config, spec, archive, accessLog));
-                }
-            }
-            for (SocketActivation.InheritedSocket socket : inherited) {
-                pools.add(ListenerPool.adopt(config, socket.listener(), socket.spec(), archive, accessLog));
-            }
+            Pools.open(config, inherited, archive, accessLog, pools);
             server = new PreforkServer(config, pools, pidFile, archive, accessLog, notify);
             PreforkServer handle = server;
             if (config.controlPlane()) {
@@ -128,7 +122,8 @@ public final class PreforkServer implements AutoCloseable {
             }
             startHook(() -> hooks.postInitChildren(handle));
             for (ListenerPool pool : pools) {
-                config.log().log("serving " + pool.spec() + " with " + config.bounds().minServers() + " workers ready");
+                config.log().log("serving " + String.join(", ", pool.specs().stream().map(ListenerSpec::toString)
+                        .toList()) + " with " + config.bounds().minServers() + " workers ready");
             }
             archive.createIfMissing();
             server.reaper = Reaper.startIfPidOne(() -> handle.workers().stream().map(WorkerInfo::pid)
@@ -178,7 +173,7 @@ public final class PreforkServer implements AutoCloseable {
 
     /** Every listener with its bound port, the primary one first. */
     public List<ListenerSpec> listeners() {
-        return pools.stream().map(ListenerPool::spec).toList();
+        return pools.stream().flatMap(pool -> pool.specs().stream()).toList();
     }
 
     /** The first listener's protocol. */
@@ -220,7 +215,7 @@ public final class PreforkServer implements AutoCloseable {
      * {@code prefork ctl status} and {@code (prefork.server/status)} print.
      */
     public String statusTable() {
-        return StatusTable.render(workers(), stats(), bounds(), pools.size() > 1);
+        return StatusTable.render(workers(), stats(), bounds(), listeners().size() > 1);
     }
 
     /** Whether every pool's supervisor loop has turned within the last 5 seconds (GET /healthz). */

@@ -174,10 +174,16 @@ public final class ServerBuilder {
     public ServerBuilder listen(int value) { return set(Options.LISTEN, value); }
 
     /**
-     * Each worker binds and listens on a SO_REUSEPORT socket of its own, and the child's preBind/postBind hooks
-     * run in the worker, as in the model (default false: every worker accepts on the one shared socket, which
-     * balances better and loses nothing when a worker dies). TCP only.
+     * Who accepts connections (default "shared"): "shared" (every worker blocks in accept on the one socket),
+     * "reuse-port" (each worker binds a SO_REUSEPORT socket of its own and runs preBind/postBind; TCP only) or
+     * "dispatch" (the manager accepts on every stream listener and passes each connection to its least recently
+     * used idle worker; one pool serves every TCP and Unix listener). Throws InvalidOptionException for any
+     * other name.
      */
+    public ServerBuilder acceptMode(String value) { return set(Options.ACCEPT_MODE.kebab(), value); }
+
+    /** Deprecated alias of {@code acceptMode("reuse-port")} when true (default false). */
+    @Deprecated
     public ServerBuilder reusePort(boolean value) { return set(Options.REUSE_PORT, value); }
 
     /**
@@ -216,6 +222,19 @@ public final class ServerBuilder {
 
     /** How long a client may take over the TLS handshake before the worker closes it (default 10 s). */
     public ServerBuilder tlsHandshakeTimeout(Duration value) { return set(Options.TLS_HANDSHAKE_TIMEOUT.kebab(), value); }
+
+    /**
+     * Dispatch mode, when every worker is busy and maxServers are running: "queue" (default: stop accepting,
+     * so connections wait in the kernel's queue until a worker is idle) or "close" (accept and close them at
+     * once). Throws InvalidOptionException for any other name.
+     */
+    public ServerBuilder overload(String value) { return set(Options.OVERLOAD.kebab(), value); }
+
+    /**
+     * Dispatch mode: how long a worker may take to take a connection passed to it before it is killed as hung
+     * and the connection goes to another worker (default 2 s; must be above zero).
+     */
+    public ServerBuilder dispatchTimeout(Duration value) { return set(Options.DISPATCH_TIMEOUT.kebab(), value); }
 
     /** A worker busy on one request longer than this is killed and replaced; zero = never (default 30 s). */
     public ServerBuilder timeout(Duration value) { return set(Options.TIMEOUT.kebab(), value); }

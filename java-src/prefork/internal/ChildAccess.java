@@ -54,6 +54,9 @@ public abstract class ChildAccess {
      */
     public abstract Throwable serve(BaseChild child, SocketChannel connection, InetSocketAddress remote, SSLSocket tls);
 
+    /** Dispatch mode: the protocol of the listener the next connection came from (TCP or UNIX). */
+    public abstract void protocol(BaseChild child, Protocol protocol);
+
     /** Runs the hook chain for one datagram; returns the failure, or null. */
     public abstract Throwable serve(BaseChild child, DatagramChannel socket, byte[] payload, InetSocketAddress sender);
 

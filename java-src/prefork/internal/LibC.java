@@ -10,8 +10,9 @@ import jnr.ffi.types.ssize_t;
 /**
  * The glibc calls the manager needs that the JDK does not offer: native listening sockets (created with
  * SOCK_CLOEXEC so they never leak), pipes, and posix_spawn with file actions that place exactly the fds a
- * worker needs on 0, 3, 4... and close every other one. Linux (glibc >= 2.34) only. Used in the manager only:
- * workers never load native code.
+ * worker needs on 0, 3, 4... and close every other one; in dispatch mode, accept and socket pairs (descriptors
+ * pass through {@link SocketCalls}). Linux (glibc >= 2.34) only. Used in the manager only: workers load at most
+ * {@link SocketCalls}, and only in dispatch mode.
  */
 public interface LibC {
     @SaveError int socket(int domain, int type, int protocol);
@@ -35,6 +36,8 @@ public interface LibC {
     @SaveError int kill(int pid, int signal);
     /** {@code fds} holds struct pollfd pairs: fd, then events in the low and revents in the high 16 bits. */
     @SaveError int poll(@In @Out int[] fds, long count, int timeoutMillis);
+    @SaveError int accept4(int fd, @Out byte[] address, @In @Out int[] length, int flags);
+    @SaveError int socketpair(int domain, int type, int protocol, @Out int[] fds);
     String strerror(int errno);
     long sysconf(int name);
 

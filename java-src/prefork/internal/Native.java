@@ -16,6 +16,8 @@ public final class Native {
     public static final int O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_CLOEXEC = 0x80000;
     public static final int WNOHANG = 1, F_SETFL = 4, O_NONBLOCK = 0x800;
     public static final int EINTR = 4, EAGAIN = 11;
+    public static final int SOCK_SEQPACKET = 5, SHUT_RD = 0, MSG_DONTWAIT = 0x40, MSG_CMSG_CLOEXEC = 0x40000000;
+    public static final short POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10;
     /** ioctl request: the number of bytes waiting in a pipe. */
     public static final long FIONREAD = 0x541B;
     public static final int SIGKILL = 9, SIGTERM = 15;

@@ -21,7 +21,7 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>Slot layout (512 bytes): state, pid, requests, last-active nanoTime, busy-since nanoTime, remote port,
  * remote address length (0 none, 4 IPv4, 16 IPv6), message length, the remote address's bytes (two longs,
- * big-endian), then a UTF-8 message (why a worker could not boot). The client's address is stored as bytes:
+ * big-endian), the index of the listener of the current or last connection (dispatch mode), then a UTF-8 message (why a worker could not boot). The client's address is stored as bytes:
  * a connection costs the worker a few stores, never a String.
  */
 public final class Scoreboard {
@@ -34,11 +34,16 @@ public final class Scoreboard {
 
     private static final int STATE = 0, PID = 8, REQUESTS = 16, LAST_ACTIVE = 24, BUSY_SINCE = 32,
             REMOTE_PORT = 40, REMOTE_LENGTH = 48, MESSAGE_LENGTH = 56, REMOTE_HIGH = 64, REMOTE_LOW = 72,
-            MESSAGE = 80;
+            LISTENER = 80, MESSAGE = 88;
     private static final int MESSAGE_MAX = SLOT_BYTES - MESSAGE;
     private static final VarHandle LONGS =
             MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
+    /**
+     * Dispatch mode: slot {@value} (above any pool's, PoolBounds.MAX_SERVERS_LIMIT being 500) holds one word,
+     * set while the manager's dispatcher waits for an idle worker: a worker that goes idle then tells it.
+     */
+    static final int DISPATCHER_SLOT = SLOTS - 1;
     private final MappedByteBuffer buffer;
 
     private Scoreboard(MappedByteBuffer buffer) {
@@ -80,6 +85,11 @@ public final class Scoreboard {
 
     public long busySince(int slot) {
         return get(slot, BUSY_SINCE);
+    }
+
+    /** The index of the listener the slot's current or last connection came from (dispatch mode; else 0). */
+    public int listener(int slot) {
+        return (int) get(slot, LISTENER);
     }
 
     public long remotePort(int slot) {
@@ -138,7 +148,13 @@ public final class Scoreboard {
      * the System.nanoTime() stored as busy-since.
      */
     public long markBusy(int slot, InetSocketAddress remote) {
+        return markBusy(slot, remote, 0);
+    }
+
+    /** The same for a connection from the manager's listener number {@code listener} (dispatch mode). */
+    public long markBusy(int slot, InetSocketAddress remote, int listener) {
         long now = System.nanoTime();
+        set(slot, LISTENER, listener);
         if (remote == null) {
             set(slot, REMOTE_LENGTH, 0);
             set(slot, REMOTE_PORT, 0);
@@ -160,6 +176,21 @@ public final class Scoreboard {
         set(slot, REQUESTS, requests);
         set(slot, LAST_ACTIVE, System.nanoTime());
         return compareAndSetState(slot, BUSY, IDLE);
+    }
+
+    /**
+     * Manager side (dispatch mode): whether the dispatcher waits for an idle worker. Sequentially consistent
+     * with the workers' {@link #markIdle}, so a worker going idle either is seen idle or sees the wait.
+     */
+    public void setDispatcherWaiting(boolean waiting) {
+        LONGS.setVolatile(buffer, offset(DISPATCHER_SLOT, STATE), waiting ? 1L : 0L);
+        VarHandle.fullFence(); // orders this store before the caller's next reads of the workers' states
+    }
+
+    /** Worker side, after {@link #markIdle}: whether it must tell the dispatcher (see above). */
+    public boolean dispatcherWaiting() {
+        VarHandle.fullFence(); // orders the caller's own idle store (a release store too) before this load
+        return (long) LONGS.getVolatile(buffer, offset(DISPATCHER_SLOT, STATE)) != 0;
     }
 
     /** Manager side: clears a slot whose worker has been reaped. */

@@ -12,6 +12,11 @@ public final class WorkerFds {
     public static final int REPLIES = 5;
     /** Write end of the pipe shared by all workers for access log lines; open only with the accessLog option. */
     public static final int ACCESS_LOG = 6;
+    /**
+     * Dispatch mode: the worker's end of its SOCK_SEQPACKET dispatch socket, where the manager passes it
+     * connections ({@link Handoff}); fd 0 is /dev/null then.
+     */
+    public static final int DISPATCH = 7;
     /** A worker that cannot boot exits with this status (as gunicorn's workers do). */
     public static final int EXIT_BOOT_FAILED = 3;
 

@@ -10,7 +10,7 @@ import prefork.internal.Scoreboard;
 /**
  * Every worker state has a deadline: busy on one connection (timeout), starting (startTimeout), stopping for
  * any reason, asked or by itself after maxRequests (gracefulTimeout, outside a shutdown, whose own deadline
- * rules then). A worker past its deadline is killed (SIGKILL) with one log line. A worker whose scoreboard
+ * rules then), taking a connection passed to it (dispatchTimeout, dispatch mode). A worker past its deadline is killed (SIGKILL) with one log line. A worker whose scoreboard
  * says it is stopping is marked so here, and from then on no longer counts against the live pool.
  */
 final class HungWorkers {
@@ -45,6 +45,11 @@ final class HungWorkers {
                 kill(worker, ExitCause.TIMED_OUT);
                 log.log(worker + " busy for " + busyFor / 1_000_000 + " ms on a connection from port "
                         + scoreboard.remotePort(worker.slot) + ": killed (timeout " + config.get(Options.TIMEOUT) + ")");
+                timedOut.accept(worker);
+            } else if (processes.unresponsive(worker.pid)) {
+                kill(worker, ExitCause.TIMED_OUT);
+                log.log(worker + " did not take a connection within " + config.get(Options.DISPATCH_TIMEOUT)
+                        + " (dispatchTimeout): killed");
                 timedOut.accept(worker);
             } else if (!worker.ready && now - worker.startedNanos > config.get(Options.START_TIMEOUT).toNanos()) {
                 kill(worker, ExitCause.BOOT_TIMED_OUT);

@@ -19,14 +19,20 @@ import prefork.Protocol;
 import prefork.internal.TlsSettings;
 import prefork.ServerStats;
 import prefork.WorkerInfo;
+import prefork.internal.AddressPolicy;
+import prefork.internal.Native;
+import prefork.internal.Scoreboard;
 
 /**
  * One listening socket and the pool of workers that serve it: the socket, the scoreboard, the output and
  * reply pipes, the launcher and the supervisor. A server has one pool per listener, because a worker JVM finds
- * its socket through System.inheritedChannel(), which only looks at fd 0. Every method only enqueues work for
- * the supervisor thread, or asks it a question and waits for the answer.
+ * its socket through System.inheritedChannel(), which only looks at fd 0; in dispatch mode one pool serves
+ * every stream listener ({@link #dispatching}), whose connections the manager's {@link Dispatcher} passes to
+ * its workers. Every method only enqueues work for the supervisor thread, or asks it a question and waits for
+ * the answer.
  */
 public final class ListenerPool {
+    private final List<ListenerSpec> specs;
     private final ListenerSpec spec;
     private final Supervisor supervisor;
     private final Resources resources;
@@ -40,8 +46,18 @@ public final class ListenerPool {
         LinePipe replies;
         LinePipe accessLines;
         SpawnedWorkers processes;
+        /** Dispatch mode only (else null and empty): the accept loop, the other listeners, /dev/null's fd. */
+        Dispatcher dispatcher;
+        List<NativeListener> more = List.of();
+        int devNull = -1;
 
         synchronized void close() {
+            if (dispatcher != null) {
+                dispatcher.close();
+            }
+            more.forEach(NativeListener::close);
+            Native.closeQuietly(devNull);
+            devNull = -1;
             for (AutoCloseable open : new AutoCloseable[] {processes, accessLines, replies, output, scoreboardFile,
                     listener}) {
                 try {
@@ -58,11 +74,13 @@ public final class ListenerPool {
             output = null;
             scoreboardFile = null;
             listener = null;
+            dispatcher = null;
         }
     }
 
-    private ListenerPool(ListenerSpec spec, Supervisor supervisor, Resources resources) {
-        this.spec = spec;
+    private ListenerPool(List<ListenerSpec> specs, Supervisor supervisor, Resources resources) {
+        this.specs = List.copyOf(specs);
+        this.spec = specs.get(0);
         this.supervisor = supervisor;
         this.resources = resources;
     }
@@ -76,10 +94,45 @@ public final class ListenerPool {
         NativeListener listener = requested.protocol() == Protocol.UNIX
                 ? NativeListener.bindUnix(requested.path(), config.get(Options.LISTEN), config.get(Options.UNIX_MODE))
                 : NativeListener.bind(requested.host(), requested.port(), requested.protocol() == Protocol.UDP,
-                        config.get(Options.LISTEN), config.get(Options.REUSE_PORT));
+                        config.get(Options.LISTEN), config.reusePort());
+        return adopt(config, listener, bound(listener, requested), archive, accessLog);
+    }
+
+    /** Binds {@code requested} (a stream listener) for a dispatch pool; returns it with its bound port. */
+    public static NativeListener bindForDispatch(ServerConfig config, ListenerSpec requested) throws IOException {
+        return requested.protocol() == Protocol.UNIX
+                ? NativeListener.bindUnix(requested.path(), config.get(Options.LISTEN), config.get(Options.UNIX_MODE))
+                : NativeListener.bind(requested.host(), requested.port(), false, config.get(Options.LISTEN), false);
+    }
+
+    /** {@code requested} with the port {@code listener} was bound to (0 asked: the real one). */
+    public static ListenerSpec bound(NativeListener listener, ListenerSpec requested) {
         InetSocketAddress bound = listener.address();
-        return adopt(config, listener, bound == null ? requested : requested.withPort(bound.getPort()), archive,
-                accessLog);
+        return bound == null ? requested : requested.withPort(bound.getPort());
+    }
+
+    /**
+     * Dispatch mode: one pool for every stream listener in {@code listeners} (described by {@code specs}, in
+     * the same order; bound already), whose connections the manager accepts and passes to idle workers. On
+     * failure closes every listener and what else it opened.
+     */
+    public static ListenerPool dispatching(ServerConfig config, List<NativeListener> listeners,
+            List<ListenerSpec> specs, ClassDataArchive archive, AccessLogFile accessLog) throws IOException {
+        Resources resources = new Resources();
+        resources.listener = listeners.get(0);
+        resources.more = List.copyOf(listeners.subList(1, listeners.size()));
+        try {
+            resources.devNull = Native.check(Native.libc().open("/dev/null", Native.O_RDWR | Native.O_CLOEXEC, 0),
+                    "open /dev/null");
+            List<DispatchListener> accepting = new java.util.ArrayList<>();
+            for (int i = 0; i < listeners.size(); i++) {
+                accepting.add(DispatchListener.of(listeners.get(i), specs.get(i)));
+            }
+            return prepare(config, resources, specs, accepting, archive, accessLog);
+        } catch (IOException | RuntimeException e) {
+            resources.close();
+            throw e;
+        }
     }
 
     /**
@@ -91,40 +144,75 @@ public final class ListenerPool {
         Resources resources = new Resources();
         resources.listener = listener;
         try {
-            resources.scoreboardFile = ScoreboardFile.create();
-            resources.output = WorkerOutput.start("prefork-worker-output", config.log());
-            CodeBroadcast code = new CodeBroadcast();
-            resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
-            if (accessLog != null) {
-                resources.accessLines = LinePipe.start("prefork-access-log", accessLog::line);
-            }
-            WorkerCommand command = new WorkerCommand(config, archive, WorkerCommand.poolJvmOptions(listener, spec));
-            var launch = command.launch(spec);
-            WorkerUser user = command.user();
-            if (user != null) {
-                user.handOver(resources.scoreboardFile.fd());
-                user.handOver(resources.replies.writeFd());
-            }
-            resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
-                    resources.listener.fd(), resources.output, resources.scoreboardFile.fd(),
-                    resources.replies.writeFd(), accessLog == null ? -1 : resources.accessLines.writeFd(), user,
-                    launch.tls() == null ? Map.of()
-                            : Map.of(TlsSettings.PASSWORD_VARIABLE, config.get(Options.TLS_KEYSTORE_PASSWORD)));
-            Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
-                    resources.processes, code, listener::close, resources::close, accessLog);
-            if (spec.protocol().tcpSocket() && !config.get(Options.REUSE_PORT)) {
-                supervisor.watchAcceptQueue(() -> AcceptQueue.length(listener.fd()));
-            }
-            return new ListenerPool(spec, supervisor, resources);
+            return prepare(config, resources, List.of(spec), null, archive, accessLog);
         } catch (IOException | RuntimeException e) {
             resources.close();
             throw e;
         }
     }
 
-    /** The listener, with its bound port. */
+    /** The pool over {@code resources}' listeners; {@code dispatched}: the dispatch mode's listeners, or null. */
+    private static ListenerPool prepare(ServerConfig config, Resources resources, List<ListenerSpec> specs,
+            List<DispatchListener> dispatched, ClassDataArchive archive, AccessLogFile accessLog) throws IOException {
+        ListenerSpec spec = specs.get(0);
+        NativeListener listener = resources.listener;
+        resources.scoreboardFile = ScoreboardFile.create();
+        resources.output = WorkerOutput.start("prefork-worker-output", config.log());
+        CodeBroadcast code = new CodeBroadcast();
+        resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
+        if (accessLog != null) {
+            resources.accessLines = LinePipe.start("prefork-access-log", accessLog::line);
+        }
+        WorkerCommand command = new WorkerCommand(config, archive, dispatched != null
+                ? WorkerCommand.DISPATCH_JVM_OPTIONS : WorkerCommand.poolJvmOptions(listener, spec));
+        var launch = command.launch(spec, dispatched != null);
+        WorkerUser user = command.user();
+        if (user != null) {
+            user.handOver(resources.scoreboardFile.fd());
+            user.handOver(resources.replies.writeFd());
+        }
+        resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
+                dispatched != null ? resources.devNull : resources.listener.fd(), resources.output,
+                resources.scoreboardFile.fd(), resources.replies.writeFd(),
+                accessLog == null ? -1 : resources.accessLines.writeFd(), user,
+                launch.tls() == null ? Map.of()
+                        : Map.of(TlsSettings.PASSWORD_VARIABLE, config.get(Options.TLS_KEYSTORE_PASSWORD)));
+        Scoreboard scoreboard = resources.scoreboardFile.scoreboard();
+        List<String> names = specs.stream().map(ListenerSpec::toString).toList();
+        Runnable stopListening = listener::close;
+        if (dispatched != null) {
+            DispatchTargets targets = new DispatchTargets();
+            resources.processes.dispatchTo(targets);
+            resources.dispatcher = new Dispatcher(dispatched, scoreboard, targets,
+                    config.get(Options.OVERLOAD).equals("close"), config.get(Options.DISPATCH_TIMEOUT).toNanos(),
+                    config.log());
+            AddressPolicy policy = config.addressPolicy();
+            if (!policy.open()) {
+                // the worker's own check (Admission) still runs; here a refused peer never reaches a worker
+                resources.dispatcher.policy((listener1, peer) -> peer == null || policy.check(peer.getAddress(),
+                        address -> scoreboard.busyFrom(address, -1) + 1) == AddressPolicy.Verdict.ADMIT);
+            }
+            stopListening = resources.dispatcher::stopAccepting;
+        }
+        Supervisor supervisor = new Supervisor(config, names, scoreboard, resources.processes, code, stopListening,
+                resources::close, accessLog);
+        if (resources.dispatcher != null) {
+            resources.dispatcher.overloadSignal(supervisor::saturated);
+        }
+        if (spec.protocol().tcpSocket() && !config.reusePort()) {
+            supervisor.watchAcceptQueue(() -> AcceptQueue.length(listener.fd()));
+        }
+        return new ListenerPool(specs, supervisor, resources);
+    }
+
+    /** The (first) listener, with its bound port. */
     public ListenerSpec spec() {
         return spec;
+    }
+
+    /** Every listener the pool serves (one, or in dispatch mode every stream listener), with bound ports. */
+    public List<ListenerSpec> specs() {
+        return specs;
     }
 
     /** Starts the supervisor thread, which spawns the first workers; {@code events} hears of its turns. */
@@ -134,6 +222,9 @@ public final class ListenerPool {
         Thread thread = new Thread(supervisor, "prefork-supervisor " + spec);
         thread.setDaemon(true);
         thread.start();
+        if (resources.dispatcher != null) {
+            resources.dispatcher.start("prefork-dispatch " + spec);
+        }
         started = true;
     }
 

@@ -14,12 +14,19 @@ final class SaturationWatch {
     private final Log log;
     private IntSupplier acceptQueue = () -> -1;
     private boolean saturated;
+    /** The last turn's observation, for the dispatcher's overload policy (another thread). */
+    private volatile boolean atMax;
     private long since;
     private boolean eased;
     private long easedSince;
 
     SaturationWatch(Log log) {
         this.log = log;
+    }
+
+    /** Whether the last turn saw every worker busy and maxServers reached; readable from any thread. */
+    boolean atMax() {
+        return atMax;
     }
 
     /** Where the queue length comes from (-1: unknown); by default it is unknown. */
@@ -29,6 +36,7 @@ final class SaturationWatch {
 
     /** Called each turn: whether every one of {@code maxServers} workers is busy now. */
     void observe(boolean allBusyAtMax, int maxServers, long nowNanos) {
+        atMax = allBusyAtMax;
         if (allBusyAtMax) {
             eased = false;
             if (!saturated) {

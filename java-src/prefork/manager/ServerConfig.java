@@ -63,7 +63,7 @@ public final class ServerConfig {
         PoolBounds bounds = new PoolBounds(partial.get(Options.MIN_SERVERS), partial.get(Options.MAX_SERVERS),
                 partial.get(Options.MIN_SPARE_SERVERS), partial.get(Options.MAX_SPARE_SERVERS));
         List<ListenerSpec> listeners = partial.requestedListeners();
-        checkReusePort(partial.get(Options.REUSE_PORT), listeners);
+        checkAcceptMode(partial, values.containsKey(Options.ACCEPT_MODE), listeners);
         String java = partial.get(Options.JAVA_COMMAND);
         if (!Files.isRegularFile(Path.of(java)) || !Files.isExecutable(Path.of(java))) {
             throw new InvalidOptionException(Options.JAVA_COMMAND, java, "is not an executable file");
@@ -197,13 +197,40 @@ public final class ServerConfig {
         return listeners;
     }
 
-    private static void checkReusePort(boolean reusePort, List<ListenerSpec> listeners) {
+    /** The deprecated reusePort=true must agree with an acceptMode given too; reuse-port takes TCP only. */
+    private static void checkAcceptMode(ServerConfig config, boolean modeGiven, List<ListenerSpec> listeners) {
+        boolean alias = config.get(Options.REUSE_PORT);
+        String mode = config.get(Options.ACCEPT_MODE);
+        if (alias && modeGiven && !mode.equals("reuse-port")) {
+            throw new InvalidOptionException(Options.REUSE_PORT, true, "cannot be used with %s",
+                    Options.ACCEPT_MODE, mode);
+        }
+        if (config.get(Options.DISPATCH_TIMEOUT).isZero()) {
+            throw new InvalidOptionException(Options.DISPATCH_TIMEOUT, config.get(Options.DISPATCH_TIMEOUT),
+                    "must be above zero");
+        }
         for (ListenerSpec listener : listeners) {
-            if (reusePort && !listener.protocol().tcpSocket()) {
-                throw new InvalidOptionException(Options.REUSE_PORT, true,
-                        "is supported for tcp and tls listeners only, not " + listener);
+            if (config.reusePort() && !listener.protocol().tcpSocket()) {
+                throw alias ? new InvalidOptionException(Options.REUSE_PORT, true,
+                        "is supported for tcp and tls listeners only, not " + listener)
+                        : new InvalidOptionException(Options.ACCEPT_MODE, mode,
+                                "is supported for tcp and tls listeners only, not " + listener);
+            }
+            if (config.dispatch() && listener.protocol() == Protocol.TLS) {
+                throw new InvalidOptionException(Options.ACCEPT_MODE, mode,
+                        "cannot serve tls listeners yet (use shared or reuse-port): " + listener);
             }
         }
+    }
+
+    /** Whether each worker binds a SO_REUSEPORT socket of its own (acceptMode reuse-port, or reusePort=true). */
+    public boolean reusePort() {
+        return get(Options.REUSE_PORT) || get(Options.ACCEPT_MODE).equals("reuse-port");
+    }
+
+    /** Whether the manager accepts on every stream listener and passes connections to workers (acceptMode dispatch). */
+    public boolean dispatch() {
+        return !get(Options.REUSE_PORT) && get(Options.ACCEPT_MODE).equals("dispatch");
     }
 
     private static void checkNrepl(ServerConfig config) {

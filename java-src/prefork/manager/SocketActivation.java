@@ -53,8 +53,8 @@ public final class SocketActivation {
         }
         List<InheritedSocket> sockets = new ArrayList<>();
         try {
-            if (count > 0 && config.get(Options.REUSE_PORT)) {
-                throw new InvalidOptionException(Options.REUSE_PORT, true,
+            if (count > 0 && config.reusePort()) {
+                throw new InvalidOptionException(Options.ACCEPT_MODE, "reuse-port",
                         "cannot be used with sockets inherited through LISTEN_FDS (every worker accepts on those)");
             }
             for (int i = 0; i < count; i++) {

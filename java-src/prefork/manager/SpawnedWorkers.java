@@ -21,7 +21,8 @@ import prefork.internal.WorkerFds;
  * Starts worker JVMs with glibc posix_spawn: listener on fd 0, an output pipe of its own on fds 1 and 2 (read
  * by {@link WorkerOutput}, which attributes every line to the worker and keeps its last lines), a private
  * control pipe on fd 3, the scoreboard on fd 4, the shared reply pipe on fd 5, the access log pipe on fd 6
- * (only when the access log is on), every other fd closed,
+ * (only when the access log is on), in dispatch mode its dispatch socket on fd 7 (and /dev/null on fd 0, and
+ * on 6 without an access log), every other fd closed,
  * default signal dispositions, an empty signal mask, and a process group of its own (a terminal's Ctrl-C
  * reaches only the manager). The manager's end of each control pipe is non-blocking: a stuck worker cannot
  * stall the caller for more than {@link #SEND_LIMIT_NANOS}.
@@ -42,6 +43,8 @@ final class SpawnedWorkers implements WorkerProcesses {
     private final Map<String, String> environment;
     /** pid to the manager's end of its control pipe. */
     private final Map<Long, ControlPipe> controls = new ConcurrentHashMap<>();
+    /** Dispatch mode: where each worker's end of its dispatch socket is registered; null otherwise. */
+    private DispatchTargets dispatch;
 
     /** The manager's end of one worker's control pipe; a write never races the close. */
     private static final class ControlPipe {
@@ -96,6 +99,14 @@ final class SpawnedWorkers implements WorkerProcesses {
         this.accessLogFd = accessLogFd;
     }
 
+    /**
+     * Dispatch mode, called before the first spawn: each worker gets a socket pair's end on fd 7 and the
+     * other end goes to {@code targets}; the listener fd given to the constructor is then /dev/null's.
+     */
+    void dispatchTo(DispatchTargets targets) {
+        this.dispatch = targets;
+    }
+
     @Override
     public List<String> lastOutput(long pid) {
         return output.lastLines(pid, WorkerOutput.EOF_LIMIT);
@@ -107,31 +118,42 @@ final class SpawnedWorkers implements WorkerProcesses {
         int[] pipe = new int[2];
         Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
         int[] out = null;
+        int[] pair = {-1, -1};
         try {
             out = WorkerOutput.newPipe();
+            if (dispatch != null) {
+                Native.check(c.socketpair(Native.AF_UNIX, Native.SOCK_SEQPACKET | Native.SOCK_CLOEXEC, 0, pair),
+                        "socketpair");
+            }
             Native.check(c.fcntl(pipe[1], Native.F_SETFL, Native.O_NONBLOCK), "fcntl O_NONBLOCK");
             if (user != null) {
                 user.handOver(pipe[0]);
             }
-            long pid = spawn(command.of(slot, maxRequests), pipe[0], out[1]);
+            long pid = spawn(command.of(slot, maxRequests), pipe[0], out[1], pair[1]);
             controls.put(pid, new ControlPipe(pipe[1]));
+            if (dispatch != null) {
+                dispatch.add(slot, pid, pair[0]);
+            }
             output.add(out[0], pid);
             return pid;
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(pipe[1]);
+            Native.closeQuietly(pair[0]);
             if (out != null) {
                 Native.closeQuietly(out[0]);
             }
             throw e;
         } finally {
             Native.closeQuietly(pipe[0]);
+            Native.closeQuietly(pair[1]);
             if (out != null) {
                 Native.closeQuietly(out[1]);
             }
         }
     }
 
-    private long spawn(List<String> argv, int controlReadFd, int outputFd) throws IOException {
+    /** {@code dispatchFd}: the worker's end of its dispatch socket, or -1 outside dispatch mode. */
+    private long spawn(List<String> argv, int controlReadFd, int outputFd, int dispatchFd) throws IOException {
         LibC c = Native.libc();
         Pointer actions = Memory.allocateDirect(Native.runtime(), 512);
         Pointer attributes = Memory.allocateDirect(Native.runtime(), 1024);
@@ -146,10 +168,15 @@ final class SpawnedWorkers implements WorkerProcesses {
             c.posix_spawn_file_actions_adddup2(actions, controlReadFd, WorkerFds.CONTROL);
             c.posix_spawn_file_actions_adddup2(actions, scoreboardFd, WorkerFds.SCOREBOARD);
             c.posix_spawn_file_actions_adddup2(actions, repliesFd, WorkerFds.REPLIES);
-            if (accessLogFd >= 0) {
-                c.posix_spawn_file_actions_adddup2(actions, accessLogFd, WorkerFds.ACCESS_LOG);
+            if (accessLogFd >= 0 || dispatchFd >= 0) {
+                c.posix_spawn_file_actions_adddup2(actions, accessLogFd >= 0 ? accessLogFd : listenerFd,
+                        WorkerFds.ACCESS_LOG);
             }
-            c.posix_spawn_file_actions_addclosefrom_np(actions, (accessLogFd >= 0 ? WorkerFds.ACCESS_LOG : WorkerFds.REPLIES) + 1);
+            if (dispatchFd >= 0) {
+                c.posix_spawn_file_actions_adddup2(actions, dispatchFd, WorkerFds.DISPATCH);
+            }
+            c.posix_spawn_file_actions_addclosefrom_np(actions, (dispatchFd >= 0 ? WorkerFds.DISPATCH
+                    : accessLogFd >= 0 ? WorkerFds.ACCESS_LOG : WorkerFds.REPLIES) + 1);
             c.sigemptyset(empty);
             c.sigfillset(all);
             c.posix_spawnattr_setsigmask(attributes, empty);
@@ -196,7 +223,23 @@ final class SpawnedWorkers implements WorkerProcesses {
     }
 
     @Override
+    public void requestStop(long pid) {
+        if (dispatch != null) {
+            dispatch.stopping(pid);
+        }
+        WorkerProcesses.super.requestStop(pid);
+    }
+
+    @Override
+    public boolean unresponsive(long pid) {
+        return dispatch != null && dispatch.unresponsive(pid);
+    }
+
+    @Override
     public void kill(long pid) {
+        if (dispatch != null) {
+            dispatch.stopping(pid);
+        }
         Native.libc().kill((int) pid, Native.SIGKILL);
     }
 

@@ -60,20 +60,20 @@ final class Supervisor implements Runnable {
     private boolean finished;
     private int peakWorkers;
 
-    Supervisor(ServerConfig config, String listener, Scoreboard scoreboard, WorkerProcesses processes,
+    Supervisor(ServerConfig config, List<String> listeners, Scoreboard scoreboard, WorkerProcesses processes,
             CodeBroadcast code, Runnable stopListening, Runnable releaseResources, AccessLogFile accessLog) {
-        // accessLog: null when the access log is off
+        // listeners: one, or every stream listener of a dispatch pool; accessLog: null when the access log is off
         this.code = code;
         this.hooks = config.hooks();
         this.stopListening = stopListening;
         this.config = config;
-        this.listener = listener;
+        this.listener = String.join(", ", listeners);
         this.scoreboard = scoreboard;
         this.processes = processes;
         this.releaseResources = releaseResources;
         this.bounds = config.bounds();
         this.backoff = new BootBackoff(config.log());
-        this.snapshots = new WorkerSnapshots(scoreboard, listener);
+        this.snapshots = new WorkerSnapshots(scoreboard, listeners);
         this.memoryLimit = MemoryLimit.of(config);
         this.hung = new HungWorkers(config, scoreboard, processes);
         this.accessLog = accessLog;
@@ -91,6 +91,11 @@ final class Supervisor implements Runnable {
     /** Where the saturation log line reads the accept queue's length (-1: unknown); before the thread starts. */
     void watchAcceptQueue(java.util.function.IntSupplier length) {
         saturation.acceptQueue(length);
+    }
+
+    /** Whether, as of the last turn, every worker is busy at maxServers (dispatch's overload); any thread. */
+    boolean saturated() {
+        return saturation.atMax();
     }
 
     /** Sets the handle passed to hooks; called once, before the thread starts. */

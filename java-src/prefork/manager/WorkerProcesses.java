@@ -24,6 +24,14 @@ public interface WorkerProcesses extends AutoCloseable {
         send(pid, new ControlProtocol.Stop());
     }
 
+    /**
+     * Dispatch mode: whether the worker did not take a connection passed to it within dispatchTimeout (it is
+     * then hung and killed). Always false in the other modes.
+     */
+    default boolean unresponsive(long pid) {
+        return false;
+    }
+
     /** Kills the worker at once (SIGKILL). */
     void kill(long pid);
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import prefork.ExitCause;
 import prefork.ServerStats;
@@ -21,12 +22,19 @@ import prefork.internal.Scoreboard;
  */
 final class WorkerSnapshots {
     private final Scoreboard scoreboard;
-    private final String listener;
+    /** The pool's listeners: one, or in dispatch mode every stream listener (the scoreboard says whose). */
+    private final List<String> listeners;
     private final Map<Integer, ExitCause> previousExit = new HashMap<>();
 
-    WorkerSnapshots(Scoreboard scoreboard, String listener) {
+    WorkerSnapshots(Scoreboard scoreboard, List<String> listeners) {
         this.scoreboard = scoreboard;
-        this.listener = listener;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /** The listener of the slot's current or last connection (the pool's only one outside dispatch mode). */
+    private String listener(int slot) {
+        int index = scoreboard.listener(slot);
+        return listeners.get(index >= 0 && index < listeners.size() ? index : 0);
     }
 
     /** Records why the worker in {@code slot} exited; its replacement's snapshots report it. */
@@ -59,7 +67,7 @@ final class WorkerSnapshots {
         boolean busy = scoreboard.state(worker.slot) == Scoreboard.BUSY;
         Duration busyFor = busy ? Duration.ofNanos(Math.max(0, now - scoreboard.busySince(worker.slot))) : null;
         return new WorkerInfo(worker.slot, worker.pid, state, requests, worker.startedAt, lastActive,
-                worker.generation, listener, busyFor, busy ? client(worker.slot) : null, -1, -1, null,
+                worker.generation, listener(worker.slot), busyFor, busy ? client(worker.slot) : null, -1, -1, null,
                 previousExit.get(worker.slot), worker.stale);
     }
 
@@ -80,7 +88,7 @@ final class WorkerSnapshots {
     /** The access log's line for the request {@code worker} died in (killed): it could not write one itself. */
     String cutOffLine(WorkerHandle worker) {
         long busyFor = System.nanoTime() - scoreboard.busySince(worker.slot);
-        return AccessLine.format(System.currentTimeMillis() - busyFor / 1_000_000, worker.pid, listener,
+        return AccessLine.format(System.currentTimeMillis() - busyFor / 1_000_000, worker.pid, listener(worker.slot),
                 client(worker.slot), busyFor, AccessLine.Outcome.KILLED);
     }
 

@@ -37,12 +37,17 @@ public final class Worker {
     private final Scoreboard scoreboard;
     private final BaseChild child;
     private final ChildAccess access = ChildAccess.get();
+    /** The listening socket or UDP socket; null in dispatch mode. */
     private final Channel listener;
+    /** Dispatch mode: where connections come from; null otherwise. */
+    private final DispatchedConnections dispatched;
     private final ReentrantLock requestLock;
     /** Null when the access log is off: then a request costs nothing more. */
     private final AccessLog accessLog;
-    /** The idleTimeout in milliseconds (0 = none), SO_TIMEOUT of every TCP connection. */
+    /** The idleTimeout in milliseconds (0 = none) of every TCP and TLS connection. */
     private final int idleMillis;
+    /** What enforces idleMillis; null when it is 0, for UDP and Unix pools, or where it cannot run (SO_TIMEOUT then). */
+    private final IdleWatch idleWatch;
     /** The address policy and TLS handshake before the child's hooks; null when there are neither. */
     private final Admission admission;
     private volatile boolean stopping;
@@ -55,9 +60,22 @@ public final class Worker {
         this.scoreboard = scoreboard;
         this.child = child;
         this.listener = listener;
+        this.dispatched = launch.launch().dispatch() ? new DispatchedConnections() : null;
         this.requestLock = requestLock;
         this.idleMillis = (int) Math.min(Integer.MAX_VALUE, launch.launch().idleTimeoutMillis());
         this.admission = admission;
+        this.idleWatch = idleMillis > 0 && (dispatched != null || launch.launch().listener().protocol().tcpSocket())
+                ? startIdleWatch(idleMillis) : null;
+    }
+
+    /** The idle watch of the calling (serving) thread, or null (then SO_TIMEOUT) when this kernel cannot run it. */
+    private static IdleWatch startIdleWatch(long idleMillis) {
+        try {
+            return IdleWatch.start(idleMillis);
+        } catch (IOException e) {
+            log("idleTimeout falls back to SO_TIMEOUT: " + e.getMessage());
+            return null;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -106,6 +124,11 @@ public final class Worker {
         BaseChild child = (BaseChild) Class.forName(launch.childClass()).getConstructor().newInstance();
         ChildAccess access = ChildAccess.get();
         access.bootstrap(child, spec.protocol(), launch.childProperties());
+        if (launch.dispatch()) {
+            access.initialize(child);
+            return new Worker(instance, scoreboard, child, null, control.requestLock(),
+                    Admission.of(launch, scoreboard, instance.slot()));
+        }
         Channel listener = launch.reusePortBacklog() > 0
                 ? bindOwnSocket(child, spec, launch.reusePortBacklog())
                 : System.inheritedChannel();
@@ -139,7 +162,9 @@ public final class Worker {
         scoreboard.setState(slot, Scoreboard.IDLE);
         String error = null;
         try {
-            if (listener instanceof DatagramChannel datagrams) {
+            if (dispatched != null) {
+                serveDispatched();
+            } else if (listener instanceof DatagramChannel datagrams) {
                 serveDatagrams(datagrams);
             } else {
                 serveConnections((ServerSocketChannel) listener);
@@ -163,31 +188,67 @@ public final class Worker {
         while (!done()) {
             SocketChannel connection = server.accept();
             InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
-            long start = scoreboard.markBusy(slot, remote);
-            if (remote != null && idleMillis > 0) {
-                // reads through conn() fail after idleMillis without a byte; the connection is then closed
-                connection.socket().setSoTimeout(idleMillis);
+            serve(connection, remote, scoreboard.markBusy(slot, remote));
+        }
+    }
+
+    /** Dispatch mode: connections from the manager, until it is gone or this worker stops. */
+    private void serveDispatched() throws IOException {
+        long[] start = new long[1];
+        if (scoreboard.dispatcherWaiting()) {
+            dispatched.idle(); // a new worker, idle from now on
+        }
+        while (!done()) {
+            DispatchedConnections.Taken taken = dispatched.next(connection ->
+                    start[0] = scoreboard.markBusy(slot, connection.peer(), connection.listener()));
+            if (taken == null) {
+                return;
             }
-            SSLSocket tls = null;
-            if (admission != null) {
-                try {
-                    tls = admission.admit(connection, remote);
-                } catch (Admission.Refusal refusal) {
-                    refused(start, remote, refusal);
-                    continue;
-                }
-            }
-            requestLock.lock();
+            InetSocketAddress remote = taken.connection().peer();
+            access.protocol(child, remote == null ? Protocol.UNIX : Protocol.TCP);
+            serve(taken.channel(), remote, start[0]);
+        }
+    }
+
+    /**
+     * One connection, marked busy at {@code start}: admission (the address policy, the TLS handshake), the hook
+     * chain, then the slot is idle again. TCP and TLS reads are bounded by the idleTimeout ({@link IdleWatch}).
+     */
+    private void serve(SocketChannel connection, InetSocketAddress remote, long start) throws IOException {
+        boolean watched = remote != null && idleWatch != null;
+        if (remote != null && idleWatch == null && idleMillis > 0) {
+            connection.socket().setSoTimeout(idleMillis); // no IdleWatch here: reads fail after idleMillis
+        }
+        SSLSocket tls = null;
+        if (admission != null) {
             try {
-                Throwable failure = access.serve(child, connection, remote, tls);
-                report(failure);
-                scoreboard.markIdle(slot, child.requestsHandled());
-                if (accessLog != null) {
-                    accessLog.record(start, remote, failure, access.denied(child));
-                }
-            } finally {
-                requestLock.unlock();
+                tls = admission.admit(connection, remote);
+            } catch (Admission.Refusal refusal) {
+                refused(start, remote, refusal);
+                return;
             }
+        }
+        requestLock.lock();
+        try {
+            if (watched) {
+                idleWatch.begin(connection);
+            }
+            Throwable failure;
+            try {
+                failure = access.serve(child, connection, remote, tls);
+            } finally {
+                if (watched) {
+                    idleWatch.end();
+                }
+            }
+            report(failure, watched && idleWatch.closedIdle(connection));
+            scoreboard.markIdle(slot, child.requestsHandled());
+            wakeDispatcher();
+            if (accessLog != null) {
+                accessLog.record(start, remote, failure, access.denied(child));
+            }
+        } finally {
+            requestLock.unlock();
         }
     }
 
@@ -195,13 +256,21 @@ public final class Worker {
      * A connection the admission refused (and closed): no hook ran and it does not count as a request. A failed
      * TLS handshake is logged (one line); refusals by the address policy only reach the access log.
      */
-    private void refused(long start, InetSocketAddress remote, Admission.Refusal refusal) {
+    private void refused(long start, InetSocketAddress remote, Admission.Refusal refusal) throws IOException {
         if (refusal.outcome == prefork.internal.AccessLine.Outcome.FAILED) {
             log(refusal.getMessage());
         }
         scoreboard.markIdle(slot, child.requestsHandled());
+        wakeDispatcher();
         if (accessLog != null) {
             accessLog.record(start, remote, refusal.outcome);
+        }
+    }
+
+    /** Dispatch mode: tells a dispatcher that waits for an idle worker that this one is idle again. */
+    private void wakeDispatcher() throws IOException {
+        if (dispatched != null && scoreboard.dispatcherWaiting()) {
+            dispatched.idle();
         }
     }
 
@@ -239,10 +308,15 @@ public final class Worker {
     }
 
     private void report(Throwable failure) {
+        report(failure, false);
+    }
+
+    /** Logs a request's failure: one line for an idle connection ({@code closedIdle}: by IdleWatch), else the trace. */
+    private void report(Throwable failure, boolean closedIdle) {
         if (failure == null) {
             return;
         }
-        if (Failures.root(failure) instanceof SocketTimeoutException) {
+        if (closedIdle || Failures.root(failure) instanceof SocketTimeoutException) {
             log("connection idle for " + idleMillis + " ms (idleTimeout) while the handler read: closed");
         } else {
             log("request failed, connection closed:\n" + stackTrace(failure));
@@ -258,7 +332,9 @@ public final class Worker {
         stopping = true;
         access.markClosed(child);
         boolean idle = scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING);
-        if (idle || !(listener instanceof DatagramChannel)) {
+        if (dispatched != null) {
+            dispatched.stop();
+        } else if (idle || !(listener instanceof DatagramChannel)) {
             try {
                 System.err.flush();
                 listener.close();

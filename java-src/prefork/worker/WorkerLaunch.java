@@ -12,13 +12,15 @@ import prefork.internal.TlsSettings;
  * The worker JVM's command-line arguments, both ends: the manager writes them with {@link #argv} (after the
  * java flags and {@link Worker}'s class name), {@link Worker#main} reads them back with {@link #parse}. Named
  * arguments, so {@code ps} tells what each worker is:
- * {@code --child C --slot N --max-requests N --listener SPEC [--reuse-port-backlog N] [--access-log on]
- * [--idle-timeout-ms N] [--allow CIDR]... [--deny CIDR]... [--max-per-address N] [--tls-cert PATH --tls-key PATH |
- * --tls-keystore PATH] [--tls-client-auth want|need --tls-client-ca PATH] [--tls-handshake-ms N]
+ * {@code --child C --slot N --max-requests N --listener SPEC [--dispatch on] [--reuse-port-backlog N]
+ * [--access-log on] [--idle-timeout-ms N] [--allow CIDR]... [--deny CIDR]... [--max-per-address N]
+ * [--tls-cert PATH --tls-key PATH | --tls-keystore PATH] [--tls-client-auth want|need --tls-client-ca PATH]
+ * [--tls-handshake-ms N]
  * [--property NAME=VALUE]...}.
  *
  * @param childClass the BaseChild subclass to run
- * @param listener the listener it serves (null in the class data training run)
+ * @param listener the listener it serves (null in the class data training run; in dispatch mode the pool's first)
+ * @param dispatch whether connections come from the manager over {@code WorkerFds.DISPATCH} (dispatch mode)
  * @param reusePortBacklog 0: accept on the inherited fd 0; else bind its own SO_REUSEPORT socket with this backlog
  * @param accessLog whether to write one access log line per request into fd 6
  * @param childProperties what the child reads with {@code property(name)}
@@ -26,8 +28,9 @@ import prefork.internal.TlsSettings;
  * @param policy who may connect (allow, deny, the per-address limit), checked right after accept
  * @param tls the key material and handshake of a tls:// listener, or null
  */
-public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePortBacklog, boolean accessLog,
-        Map<String, String> childProperties, long idleTimeoutMillis, AddressPolicy policy, TlsSettings tls) {
+public record WorkerLaunch(String childClass, ListenerSpec listener, boolean dispatch, int reusePortBacklog,
+        boolean accessLog, Map<String, String> childProperties, long idleTimeoutMillis, AddressPolicy policy,
+        TlsSettings tls) {
     /** One worker's launch: the pool's, plus its slot and its own max requests (jitter included; 0 = never). */
     public record Instance(WorkerLaunch launch, int slot, long maxRequests) {}
 
@@ -42,6 +45,9 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
                 "--max-requests", Long.toString(maxRequests)));
         if (listener != null) {
             argv.addAll(List.of("--listener", listener.toString()));
+        }
+        if (dispatch) {
+            argv.addAll(List.of("--dispatch", "on"));
         }
         if (reusePortBacklog > 0) {
             argv.addAll(List.of("--reuse-port-backlog", Integer.toString(reusePortBacklog)));
@@ -74,7 +80,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         String child = null;
         ListenerSpec listener = null;
         int slot = 0, backlog = 0;
-        boolean accessLog = false;
+        boolean accessLog = false, dispatch = false;
         long maxRequests = 0, idleTimeoutMillis = 0;
         Map<String, String> properties = new LinkedHashMap<>();
         List<String> allow = new ArrayList<>(), deny = new ArrayList<>();
@@ -89,6 +95,7 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
                 case "--listener" -> listener = ListenerSpec.parse(value);
                 case "--reuse-port-backlog" -> backlog = Integer.parseInt(value);
                 case "--access-log" -> accessLog = value.equals("on");
+                case "--dispatch" -> dispatch = value.equals("on");
                 case "--idle-timeout-ms" -> idleTimeoutMillis = Long.parseLong(value);
                 case "--allow" -> allow.add(value);
                 case "--deny" -> deny.add(value);
@@ -108,8 +115,8 @@ public record WorkerLaunch(String childClass, ListenerSpec listener, int reusePo
         TlsSettings settings = tls.isEmpty() ? null : new TlsSettings(path(tls.get("--tls-cert")),
                 path(tls.get("--tls-key")), path(tls.get("--tls-keystore")), tls.get("--tls-client-auth"),
                 path(tls.get("--tls-client-ca")), Long.parseLong(tls.get("--tls-handshake-ms")));
-        return new Instance(new WorkerLaunch(child, listener, backlog, accessLog, properties, idleTimeoutMillis,
-                AddressPolicy.of(allow, deny, maxPerAddress), settings), slot, maxRequests);
+        return new Instance(new WorkerLaunch(child, listener, dispatch, backlog, accessLog, properties,
+                idleTimeoutMillis, AddressPolicy.of(allow, deny, maxPerAddress), settings), slot, maxRequests);
     }
 
     private static void addPath(List<String> argv, String name, java.nio.file.Path path) {

@@ -42,6 +42,7 @@ class OptionsCatalogueTest {
         sample("unix-mode", "660", "\"660\"");
         sample("add-listener", "unix:/tmp/y.sock", "[\"unix:/tmp/y.sock\"]");
         sample("listen", "77", "77");
+        sample("accept-mode", "dispatch", ":dispatch");
         sample("reuse-port", "false", "false");
         sample("allow", "10.0.0.0/8", "[\"10.0.0.0/8\"]");
         sample("deny", "::1/128", "[\"::1/128\"]");
@@ -53,6 +54,8 @@ class OptionsCatalogueTest {
         sample("tls-client-auth", "want", ":want");
         sample("tls-client-ca", "/tmp/ca.pem", "\"/tmp/ca.pem\"");
         sample("tls-handshake-timeout", "2", "2");
+        sample("overload", "close", ":close");
+        sample("dispatch-timeout", "1.5", "3/2");
         sample("min-servers", "3", "3");
         sample("max-servers", "9", "9");
         sample("min-spare-servers", "1", "1");

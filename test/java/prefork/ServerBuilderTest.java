@@ -2,6 +2,7 @@ package prefork;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +28,7 @@ class ServerBuilderTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation")
     void refusesInconsistentOrOutOfRangeValues() {
         assertEquals("minServers=-1 is out of range: it must be between 0 and 500", refusal(b -> b.minServers(-1)));
         assertEquals("minServers=6 is greater than maxServers=3", refusal(b -> b.minServers(6).maxServers(3)));
@@ -50,6 +52,28 @@ class ServerBuilderTest {
                 refusal(b -> b.protocol("unix").unixPath("/tmp/x.sock").unixMode("rw")));
         assertEquals("addListener=\"sctp:/x\" is not tcp://host:port, tls://host:port, udp://host:port or unix:/path",
                 refusal(b -> b.addListener("sctp:/x")));
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void acceptModesAndTheDeprecatedReusePortAlias() {
+        ServerConfig shared = PreforkServer.builder(EchoChild.class).validate();
+        assertEquals("shared", shared.get(Options.ACCEPT_MODE));
+        assertTrue(!shared.reusePort() && !shared.dispatch());
+        assertTrue(PreforkServer.builder(EchoChild.class).reusePort(true).validate().reusePort());
+        assertTrue(PreforkServer.builder(EchoChild.class).acceptMode("reuse-port").reusePort(true).validate().reusePort());
+        ServerConfig dispatch = PreforkServer.builder(EchoChild.class).acceptMode("dispatch").validate();
+        assertTrue(dispatch.dispatch() && !dispatch.reusePort());
+        assertEquals("queue", dispatch.get(Options.OVERLOAD));
+        assertEquals(Duration.ofSeconds(2), dispatch.get(Options.DISPATCH_TIMEOUT));
+        assertEquals("acceptMode=\"fork\" is unknown: use shared or reuse-port or dispatch",
+                refusal(b -> b.acceptMode("fork")));
+        assertEquals("reusePort=true cannot be used with acceptMode=\"dispatch\"",
+                refusal(b -> b.reusePort(true).acceptMode("dispatch")));
+        assertEquals("acceptMode=\"reuse-port\" is supported for tcp listeners only, not unix:/tmp/x.sock",
+                refusal(b -> b.acceptMode("reuse-port").addListener("unix:/tmp/x.sock")));
+        assertEquals("overload=\"drop\" is unknown: use queue or close", refusal(b -> b.overload("drop")));
+        assertEquals("dispatchTimeout=PT0S must be above zero", refusal(b -> b.dispatchTimeout(Duration.ZERO)));
     }
 
     @Test

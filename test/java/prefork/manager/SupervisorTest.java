@@ -46,7 +46,7 @@ class SupervisorTest {
         ServerConfig config = PreforkServer.builder(EchoChild.class).log(log).hooks(hooks).minServers(bounds.minServers())
                 .maxServers(bounds.maxServers()).minSpareServers(bounds.minSpareServers())
                 .maxSpareServers(bounds.maxSpareServers()).startTimeout(startTimeout).validate();
-        supervisor = new Supervisor(config, "tcp://127.0.0.1:0", scoreboard, workers, new CodeBroadcast(), () -> {}, () -> {}, null);
+        supervisor = new Supervisor(config, java.util.List.of("tcp://127.0.0.1:0"), scoreboard, workers, new CodeBroadcast(), () -> {}, () -> {}, null);
         Thread thread = new Thread(supervisor, "supervisor-under-test");
         thread.setDaemon(true);
         thread.start();
