@@ -70,6 +70,21 @@ class IdleTimeoutIT {
     }
 
     @Test
+    void aHandlerThatWaitsOnSomethingElseIsNotCutByTheIdleTimeout() throws Exception {
+        // the idle timeout bounds a read of the connection, not the handler's own work: 2 s asleep > 1 s timeout
+        try (PreforkServer server = PreforkServer.builder(prefork.testchildren.OutcomeChild.class).port(0)
+                .minServers(1).maxServers(1).minSpareServers(0).maxSpareServers(1).idleTimeout(Duration.ofSeconds(1))
+                .log(log).start(); Socket socket = Clients.connect(server.port())) {
+            long at = System.nanoTime();
+            String reply = Clients.send(socket, "think");
+            long after = (System.nanoTime() - at) / 1_000_000;
+            assertTrue(reply != null && Long.parseLong(reply) > 0, "answered with the pid: " + reply);
+            assertTrue(after >= 1_900, "after the handler's sleep: " + after + " ms");
+            assertTrue(log.lines.stream().noneMatch(line -> line.contains("idleTimeout")), log.lines.toString());
+        }
+    }
+
+    @Test
     void aHandlerThatSpeaksFirstIsCalledAtOnce() throws Exception {
         try (PreforkServer server = PreforkServer.builder(prefork.examples.PidChild.class).port(0).minServers(1)
                 .maxServers(1).minSpareServers(0).maxSpareServers(1).idleTimeout(Duration.ofSeconds(5)).log(log).start();

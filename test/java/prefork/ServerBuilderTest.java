@@ -70,7 +70,7 @@ class ServerBuilderTest {
                 refusal(b -> b.acceptMode("fork")));
         assertEquals("reusePort=true cannot be used with acceptMode=\"dispatch\"",
                 refusal(b -> b.reusePort(true).acceptMode("dispatch")));
-        assertEquals("acceptMode=\"reuse-port\" is supported for tcp listeners only, not unix:/tmp/x.sock",
+        assertEquals("acceptMode=\"reuse-port\" is supported for tcp and tls listeners only, not unix:/tmp/x.sock",
                 refusal(b -> b.acceptMode("reuse-port").addListener("unix:/tmp/x.sock")));
         assertEquals("overload=\"drop\" is unknown: use queue or close", refusal(b -> b.overload("drop")));
         assertEquals("dispatchTimeout=PT0S must be above zero", refusal(b -> b.dispatchTimeout(Duration.ZERO)));

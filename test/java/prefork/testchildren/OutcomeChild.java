@@ -8,7 +8,7 @@ import prefork.BaseChild;
 /**
  * One line decides how the request ends, for the access log: "deny" is refused by allowDeny, "boom" throws,
  * "hang" never returns (until the timeout kills the worker), "wait" answers "waiting" then waits for the client
- * to send another line or close; anything else is served: the worker's pid comes back. Every request prints "handled LINE" on stdout, as a handler's own output.
+ * to send another line or close; "think" sleeps 2 s (reading nothing) before it answers; anything else is served: the worker's pid comes back. Every request prints "handled LINE" on stdout, as a handler's own output.
  */
 public class OutcomeChild extends BaseChild {
     private String line;
@@ -34,6 +34,9 @@ public class OutcomeChild extends BaseChild {
         if ("wait".equals(line)) {
             conn().getOutputStream().write("waiting\n".getBytes(StandardCharsets.US_ASCII));
             in.readLine();
+        }
+        if ("think".equals(line)) {
+            Thread.sleep(2_000);
         }
         while ("hang".equals(line)) {
             Thread.sleep(60_000);
