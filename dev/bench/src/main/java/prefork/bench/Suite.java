@@ -19,7 +19,9 @@ import java.util.Set;
  * <p>Options: --root DIR (the project, default .), --rounds N (default 1; the server order is reversed in
  * even rounds), --warmup S (2), --duration S (5), --out FILE (dev/bench/results-DATE.md), --servers a,b
  * (a subset by name), --skip-startup, --prefork-flag ARG (one more launcher argument for every prefork server,
- * repeatable; e.g. --prefork-flag "--worker-jvm-opts=-XX:+UseSerialGC -Xmx64m").
+ * repeatable; e.g. --prefork-flag "--worker-jvm-opts=-XX:+UseSerialGC -Xmx64m"); --operator measures the operator
+ * surface instead ({@link OperatorBench}; report dev/bench/results-DATE-operator.md), with --baseline-jar JAR (an
+ * older prefork.jar to compare "all off" with).
  */
 public final class Suite {
     private Suite() {}
@@ -27,6 +29,10 @@ public final class Suite {
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
         Runtime.getRuntime().addShutdownHook(new Thread(ServerProcess::closeAll, "bench-cleanup"));
+        if (options.operator()) {
+            write(OperatorBench.markdown(options), options);
+            return;
+        }
         Results results = new Results();
         List<ServerSpec> servers = servers(options);
         for (int round = 1; round <= options.rounds(); round++) {
@@ -44,7 +50,10 @@ public final class Suite {
             }
             results.load.add(new Results.LoadRow(round, before, Procs.loadAverage()));
         }
-        String report = Report.markdown(results, options, servers);
+        write(Report.markdown(results, options, servers), options);
+    }
+
+    private static void write(String report, Options options) throws java.io.IOException {
         System.out.println(report);
         Files.createDirectories(options.out().toAbsolutePath().getParent());
         Files.writeString(options.out(), report);
@@ -152,7 +161,7 @@ public final class Suite {
 
     /** The suite's options; see the class comment. */
     record Options(Path root, int rounds, Duration warmup, Duration duration, Path out, Set<String> servers,
-            boolean skipStartup, List<String> preforkFlags) {
+            boolean skipStartup, List<String> preforkFlags, boolean operator, Path baselineJar) {
         static Options parse(String[] args) {
             Path root = Path.of(".");
             int rounds = 1;
@@ -161,6 +170,8 @@ public final class Suite {
             Set<String> servers = Set.of();
             boolean skipStartup = false;
             List<String> preforkFlags = new ArrayList<>();
+            boolean operator = false;
+            Path baselineJar = null;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--root" -> root = Path.of(args[++i]);
@@ -171,6 +182,8 @@ public final class Suite {
                     case "--servers" -> servers = Set.of(args[++i].split(","));
                     case "--skip-startup" -> skipStartup = true;
                     case "--prefork-flag" -> preforkFlags.add(args[++i]);
+                    case "--operator" -> operator = true;
+                    case "--baseline-jar" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -178,10 +191,11 @@ public final class Suite {
                 throw new IllegalArgumentException("--rounds 1..10, --warmup 0..60, --duration 1..120");
             }
             if (out == null) {
-                out = root.resolve("dev/bench/results-" + LocalDate.now() + ".md");
+                out = root.resolve("dev/bench/results-" + LocalDate.now() + (operator ? "-operator" : "") + ".md");
             }
             return new Options(root.toAbsolutePath().normalize(), rounds, Duration.ofSeconds(warmup),
-                    Duration.ofSeconds(duration), out, servers, skipStartup, List.copyOf(preforkFlags));
+                    Duration.ofSeconds(duration), out, servers, skipStartup, List.copyOf(preforkFlags), operator,
+                    baselineJar);
         }
 
         List<Workload> tcpWorkloads() {
