@@ -94,19 +94,22 @@ public final class ListenerPool {
             resources.output = WorkerOutput.start("prefork-worker-output", config.log());
             CodeBroadcast code = new CodeBroadcast();
             resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
-            if (accessLog != null) {
-                resources.accessLines = LinePipe.start("prefork-access-log", accessLog::line);
-            }
             WorkerCommand command = new WorkerCommand(config, archive, WorkerCommand.poolJvmOptions(listener, spec));
             var launch = command.launch(spec);
             WorkerUser user = command.user();
+            // workers of this user append to the file themselves; stdout, and workers of another user, use the pipe
+            int accessFd = accessLog == null ? -1 : user == null ? accessLog.workerFd() : -1;
+            if (accessLog != null && accessFd < 0) {
+                resources.accessLines = LinePipe.start("prefork-access-log", accessLog::line);
+                accessFd = resources.accessLines.writeFd();
+            }
             if (user != null) {
                 user.handOver(resources.scoreboardFile.fd());
                 user.handOver(resources.replies.writeFd());
             }
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                     resources.listener.fd(), resources.output, resources.scoreboardFile.fd(),
-                    resources.replies.writeFd(), accessLog == null ? -1 : resources.accessLines.writeFd(), user);
+                    resources.replies.writeFd(), accessFd, user);
             Supervisor supervisor = new Supervisor(config, spec.toString(), resources.scoreboardFile.scoreboard(),
                     resources.processes, code, listener::close, resources::close, accessLog);
             if (spec.protocol() == Protocol.TCP && !config.get(Options.REUSE_PORT)) {

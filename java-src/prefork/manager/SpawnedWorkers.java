@@ -78,8 +78,8 @@ final class SpawnedWorkers implements WorkerProcesses {
     }
 
     /**
-     * {@code accessLogFd} is the access log pipe's write end, for fd 6 (-1 when the access log is off);
-     * {@code user} is who workers run as, or null.
+     * {@code accessLogFd} is the access log (the file, or the access pipe's write end), for fd 6 (-1 when the
+     * access log is off); {@code user} is who workers run as, or null.
      */
     SpawnedWorkers(Command command, int listenerFd, WorkerOutput output, int scoreboardFd, int repliesFd,
             int accessLogFd, WorkerUser user) {
