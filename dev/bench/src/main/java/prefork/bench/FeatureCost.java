@@ -14,8 +14,10 @@ import java.util.Map;
  * Server CPU per short connection (one client at a time, a fixed pool of 3 Java echo workers) with each operator
  * feature on, against the same server with every feature off, in one run: every round starts each configuration
  * afresh in a rotated order, so slow drifts of the shared machine fall on all of them alike. An optional baseline
- * jar (an older prefork.jar, without the features) checks that "off" costs nothing. Per configuration and round:
- * the whole process tree's CPU per connection, the manager's own, and the rate.
+ * jar (an older prefork.jar, without the features) checks that "off" costs nothing; a compare jar (another build)
+ * runs with its defaults and with its access log on, to weigh two implementations of it. A first run of the
+ * first configuration, not kept, warms the machine's caches. Per configuration and round: the whole process
+ * tree's CPU per connection, the manager's own, and the rate.
  */
 final class FeatureCost {
     private static final List<String> POOL = List.of("--min-servers", "3", "--max-servers", "3",
@@ -29,7 +31,7 @@ final class FeatureCost {
     private FeatureCost() {}
 
     /** Every feature off, then one on at a time; plus the baseline jar with its defaults when there is one. */
-    static List<Config> configs(Path jar, Path baselineJar, Path scratch) {
+    static List<Config> configs(Path jar, Path baselineJar, Path compareJar, Path scratch) {
         List<Config> configs = new ArrayList<>();
         configs.add(new Config("all off (defaults)", jar, List.of()));
         configs.add(new Config("--access-log FILE", jar, List.of("--access-log", scratch.resolve("access.log").toString())));
@@ -37,7 +39,12 @@ final class FeatureCost {
         configs.add(new Config("--max-worker-memory 1g --memory-check-interval 1", jar,
                 List.of("--max-worker-memory", "1g", "--memory-check-interval", "1")));
         if (baselineJar != null) {
-            configs.add(new Config("baseline jar " + baselineJar.getFileName() + " (defaults)", baselineJar, List.of()));
+            configs.add(new Config("baseline " + baselineJar + " (defaults)", baselineJar, List.of()));
+        }
+        if (compareJar != null) {
+            configs.add(new Config("compare " + compareJar + " (defaults)", compareJar, List.of()));
+            configs.add(new Config("compare " + compareJar + " --access-log FILE", compareJar,
+                    List.of("--access-log", scratch.resolve("access.log").toString())));
         }
         return configs;
     }
@@ -46,6 +53,7 @@ final class FeatureCost {
     static List<Row> measure(List<Config> configs, int rounds, Duration warmup, Duration duration, Path root,
             Path scratch) throws Exception {
         List<Row> rows = new ArrayList<>();
+        once(configs.get(0), 0, warmup, duration, root, scratch);
         for (int round = 1; round <= rounds; round++) {
             for (int i = 0; i < configs.size(); i++) {
                 Config config = configs.get((i + round - 1) % configs.size());

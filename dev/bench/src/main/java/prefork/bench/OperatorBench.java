@@ -29,6 +29,7 @@ final class OperatorBench {
                 .append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))).append("\n\n")
                 .append("Command: `dev/bench/run --operator --rounds ").append(options.rounds())
                 .append(options.baselineJar() == null ? "" : " --baseline-jar " + options.baselineJar())
+                .append(options.compareJar() == null ? "" : " --compare-jar " + options.compareJar())
                 .append("`. Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, JDK ")
                 .append(System.getProperty("java.runtime.version")).append(", load average before: ")
                 .append(Procs.loadAverage()).append(".\n\n");
@@ -50,7 +51,7 @@ final class OperatorBench {
         md.append("\n## CPU per connection with each feature on (short connections, c1, pool of 3; ")
                 .append(options.warmup().toSeconds()).append(" s warm-up, ").append(options.duration().toSeconds())
                 .append(" s measured; configurations interleaved, rotated each round)\n\n");
-        List<FeatureCost.Config> configs = FeatureCost.configs(jar, options.baselineJar(), scratch);
+        List<FeatureCost.Config> configs = FeatureCost.configs(jar, options.baselineJar(), options.compareJar(), scratch);
         FeatureCost.report(md, FeatureCost.measure(configs, options.rounds(), options.warmup(), options.duration(),
                 options.root(), scratch));
 

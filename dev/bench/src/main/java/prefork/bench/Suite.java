@@ -21,7 +21,8 @@ import java.util.Set;
  * (a subset by name), --skip-startup, --prefork-flag ARG (one more launcher argument for every prefork server,
  * repeatable; e.g. --prefork-flag "--worker-jvm-opts=-XX:+UseSerialGC -Xmx64m"); --operator measures the operator
  * surface instead ({@link OperatorBench}; report dev/bench/results-DATE-operator.md), with --baseline-jar JAR (an
- * older prefork.jar to compare "all off" with).
+ * older prefork.jar to compare "all off" with) and --compare-jar JAR (another build, run with its defaults and
+ * with its access log on).
  */
 public final class Suite {
     private Suite() {}
@@ -161,7 +162,7 @@ public final class Suite {
 
     /** The suite's options; see the class comment. */
     record Options(Path root, int rounds, Duration warmup, Duration duration, Path out, Set<String> servers,
-            boolean skipStartup, List<String> preforkFlags, boolean operator, Path baselineJar) {
+            boolean skipStartup, List<String> preforkFlags, boolean operator, Path baselineJar, Path compareJar) {
         static Options parse(String[] args) {
             Path root = Path.of(".");
             int rounds = 1;
@@ -172,6 +173,7 @@ public final class Suite {
             List<String> preforkFlags = new ArrayList<>();
             boolean operator = false;
             Path baselineJar = null;
+            Path compareJar = null;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--root" -> root = Path.of(args[++i]);
@@ -184,6 +186,7 @@ public final class Suite {
                     case "--prefork-flag" -> preforkFlags.add(args[++i]);
                     case "--operator" -> operator = true;
                     case "--baseline-jar" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
+                    case "--compare-jar" -> compareJar = Path.of(args[++i]).toAbsolutePath();
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -195,7 +198,7 @@ public final class Suite {
             }
             return new Options(root.toAbsolutePath().normalize(), rounds, Duration.ofSeconds(warmup),
                     Duration.ofSeconds(duration), out, servers, skipStartup, List.copyOf(preforkFlags), operator,
-                    baselineJar);
+                    baselineJar, compareJar);
         }
 
         List<Workload> tcpWorkloads() {
