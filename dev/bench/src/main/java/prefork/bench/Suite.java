@@ -22,7 +22,7 @@ import java.util.Set;
  * repeatable; e.g. --prefork-flag "--worker-jvm-opts=-XX:+UseSerialGC -Xmx64m"); --operator measures the operator
  * surface instead ({@link OperatorBench}; report dev/bench/results-DATE-operator.md), with --baseline-jar JAR (an
  * older prefork.jar to compare "all off" with) and --compare-jar JAR (another build, run with its defaults and
- * with its access log on).
+ * with its access log on), --parts ctl,scrape,features,units (a subset of the operator measurements).
  */
 public final class Suite {
     private Suite() {}
@@ -162,7 +162,7 @@ public final class Suite {
 
     /** The suite's options; see the class comment. */
     record Options(Path root, int rounds, Duration warmup, Duration duration, Path out, Set<String> servers,
-            boolean skipStartup, List<String> preforkFlags, boolean operator, Path baselineJar, Path compareJar) {
+            boolean skipStartup, List<String> preforkFlags, boolean operator, Path baselineJar, Path compareJar, Set<String> parts) {
         static Options parse(String[] args) {
             Path root = Path.of(".");
             int rounds = 1;
@@ -174,6 +174,7 @@ public final class Suite {
             boolean operator = false;
             Path baselineJar = null;
             Path compareJar = null;
+            Set<String> parts = new java.util.TreeSet<>(List.of("ctl", "scrape", "features", "units"));
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--root" -> root = Path.of(args[++i]);
@@ -187,6 +188,7 @@ public final class Suite {
                     case "--operator" -> operator = true;
                     case "--baseline-jar" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
                     case "--compare-jar" -> compareJar = Path.of(args[++i]).toAbsolutePath();
+                    case "--parts" -> parts = new java.util.TreeSet<>(List.of(args[++i].split(",")));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -198,7 +200,7 @@ public final class Suite {
             }
             return new Options(root.toAbsolutePath().normalize(), rounds, Duration.ofSeconds(warmup),
                     Duration.ofSeconds(duration), out, servers, skipStartup, List.copyOf(preforkFlags), operator,
-                    baselineJar, compareJar);
+                    baselineJar, compareJar, parts);
         }
 
         List<Workload> tcpWorkloads() {
