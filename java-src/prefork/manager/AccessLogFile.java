@@ -95,9 +95,10 @@ public final class AccessLogFile implements AutoCloseable {
             return;
         }
         try {
-            Writer reopened = writer(file);
             int fd = Native.check(Native.libc().open(file.toString(), FLAGS, 0666), "open " + file);
+            Writer reopened;
             try {
+                reopened = writer(file);
                 Native.check(Native.libc().dup3(fd, workerFd, Native.O_CLOEXEC), "dup3 " + file);
             } finally {
                 Native.closeQuietly(fd);
