@@ -106,6 +106,9 @@ public final class ListenerPool {
             if (user != null) {
                 user.handOver(resources.scoreboardFile.fd());
                 user.handOver(resources.replies.writeFd());
+                if (resources.accessLines != null) {
+                    user.handOver(accessFd); // the worker opens it through /proc/self/fd, as its own user
+                }
             }
             resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                     resources.listener.fd(), resources.output, resources.scoreboardFile.fd(),
