@@ -15,7 +15,8 @@ import prefork.manager.ProcessFacts;
 
 /**
  * What the operator features cost, each measured in CPU time (ThreadMXBean / the process's own utime+stime),
- * so other load on the machine stretches wall time but not these figures much. Run after `mvn package`:
+ * so other load on the machine stretches wall time but not these figures much. `dev/bench/run --operator` runs
+ * it (its "Unit costs" table); by hand, after `mvn package`:
  *   java -cp 'target/prefork.jar:target/lib/*' dev/bench/OperatorCosts.java
  * Prints one markdown row per measurement.
  */

@@ -29,6 +29,7 @@ public interface LibC {
     @SaveError int close(int fd);
     @SaveError int open(String path, int flags, int mode);
     @SaveError int pipe2(@Out int[] fds, int flags);
+    @SaveError int dup3(int oldFd, int newFd, int flags);
     @SaveError int fcntl(int fd, int command, int argument);
     @SaveError @ssize_t long write(int fd, @In byte[] buffer, @size_t long count);
     @SaveError @ssize_t long read(int fd, @Out byte[] buffer, @size_t long count);

@@ -14,6 +14,7 @@ public final class Native {
     public static final int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1, MSG_NOSIGNAL = 0x4000;
     public static final int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     public static final int O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_CLOEXEC = 0x80000;
+    public static final int O_WRONLY = 1, O_APPEND = 0x400;
     public static final int WNOHANG = 1, F_SETFL = 4, O_NONBLOCK = 0x800;
     public static final int EINTR = 4, EAGAIN = 11;
     public static final int SOCK_SEQPACKET = 5, SHUT_RD = 0, MSG_DONTWAIT = 0x40, MSG_CMSG_CLOEXEC = 0x40000000;

@@ -10,7 +10,10 @@ public final class WorkerFds {
     public static final int SCOREBOARD = 4;
     /** Write end of the pipe shared by all workers for replies to evaluations (one line each). */
     public static final int REPLIES = 5;
-    /** Write end of the pipe shared by all workers for access log lines; open only with the accessLog option. */
+    /**
+     * The access log, open only with the accessLog option: the file itself (opened O_APPEND by the manager), or
+     * the write end of a pipe the manager drains (stdout, or workers of another user).
+     */
     public static final int ACCESS_LOG = 6;
     /**
      * Dispatch mode: the worker's end of its SOCK_SEQPACKET dispatch socket, where the manager passes it

@@ -160,21 +160,26 @@ public final class ListenerPool {
         resources.output = WorkerOutput.start("prefork-worker-output", config.log());
         CodeBroadcast code = new CodeBroadcast();
         resources.replies = LinePipe.start("prefork-worker-replies", code::onReply);
-        if (accessLog != null) {
-            resources.accessLines = LinePipe.start("prefork-access-log", accessLog::line);
-        }
         WorkerCommand command = new WorkerCommand(config, archive, dispatched != null
                 ? WorkerCommand.DISPATCH_JVM_OPTIONS : WorkerCommand.poolJvmOptions(listener, spec));
         var launch = command.launch(spec, dispatched != null);
         WorkerUser user = command.user();
+        // workers of this user append to the file themselves; stdout, and workers of another user, use the pipe
+        int accessFd = accessLog == null ? -1 : user == null ? accessLog.workerFd() : -1;
+        if (accessLog != null && accessFd < 0) {
+            resources.accessLines = LinePipe.start("prefork-access-log", accessLog::line);
+            accessFd = resources.accessLines.writeFd();
+        }
         if (user != null) {
             user.handOver(resources.scoreboardFile.fd());
             user.handOver(resources.replies.writeFd());
+            if (resources.accessLines != null) {
+                user.handOver(accessFd); // the worker opens it through /proc/self/fd, as its own user
+            }
         }
         resources.processes = new SpawnedWorkers((slot, maxRequests) -> command.worker(launch, slot, maxRequests),
                 dispatched != null ? resources.devNull : resources.listener.fd(), resources.output,
-                resources.scoreboardFile.fd(), resources.replies.writeFd(),
-                accessLog == null ? -1 : resources.accessLines.writeFd(), user,
+                resources.scoreboardFile.fd(), resources.replies.writeFd(), accessFd, user,
                 launch.tls() == null ? Map.of()
                         : Map.of(TlsSettings.PASSWORD_VARIABLE, config.get(Options.TLS_KEYSTORE_PASSWORD)));
         Scoreboard scoreboard = resources.scoreboardFile.scoreboard();

@@ -83,9 +83,9 @@ final class SpawnedWorkers implements WorkerProcesses {
     }
 
     /**
-     * {@code accessLogFd} is the access log pipe's write end, for fd 6 (-1 when the access log is off);
-     * {@code user} is who workers run as, or null; {@code environment} is added to the workers' environment
-     * (a secret that must not be on their command line).
+     * {@code accessLogFd} is the access log (the file, or the access pipe's write end), for fd 6 (-1 when the
+     * access log is off); {@code user} is who workers run as, or null; {@code environment} is added to the
+     * workers' environment (a secret that must not be on their command line).
      */
     SpawnedWorkers(Command command, int listenerFd, WorkerOutput output, int scoreboardFd, int repliesFd,
             int accessLogFd, WorkerUser user, Map<String, String> environment) {

@@ -25,6 +25,10 @@ class DepsAgreementTest {
         assertEquals(pomProperty(pom, "prometheus.version"),
                 version(libs, "io.prometheus/prometheus-metrics-exporter-httpserver"));
         assertEquals(5, libs.size(), "deps.edn has exactly the pom's runtime dependencies: " + libs.keySet());
+        Map<?, ?> build = (Map<?, ?>) ((Map<?, ?>) deps.get(Clojure.read(":aliases"))).get(Clojure.read(":build"));
+        assertEquals(pomProperty(pom, "tools.build.version"),
+                version((Map<?, ?>) build.get(Clojure.read(":deps")), "io.github.clojure/tools.build"),
+                "the :build alias (the prep step) uses the tools.build DepsEdnIT checks it with");
         assertTrue(Files.exists(Path.of("dev/build/build.clj")), "the prep-lib build script exists");
     }
 

@@ -121,6 +121,44 @@ class LogsIT extends WithLaunchedManager {
                 + " client=127\\.0\\.0\\.1:\\d+ duration_ms=\\d+\\.\\d{3} outcome=served$"), line);
     }
 
+    /**
+     * Workers append to the access log file themselves; after logrotate's rename and USR1 every line lands in the
+     * new file (the workers follow the name within a second), and none is lost or cut.
+     */
+    @Test
+    void accessLogFollowsARotationOnUsr1() throws Exception {
+        Path accessLog = Path.of("target", "logs-it-rotate.access");
+        Path rotated = Path.of("target", "logs-it-rotate.access.1");
+        Files.deleteIfExists(accessLog);
+        Files.deleteIfExists(rotated);
+        manager = new LaunchedManager("logs-it-rotate", prefork.examples.PidChild.class, "--min-servers", "2",
+                "--max-servers", "2", "--min-spare-servers", "0", "--access-log", accessLog.toString());
+        long before = Clients.pidFrom(manager.port);
+        Await.until(Duration.ofSeconds(10), "the first line", () -> lines(accessLog).size() == 1);
+        assertTrue(lines(accessLog).get(0).contains("pid=" + before + " "), lines(accessLog).toString());
+        Files.move(accessLog, rotated);
+        manager.signal("USR1");
+        Await.until(Duration.ofSeconds(10), "USR1 is logged", () -> manager.count("USR1: log reopened") == 1);
+        int[] sent = {1};
+        Await.until(Duration.ofSeconds(20), "both workers append to the new file", () -> {
+            try {
+                Clients.pidFrom(manager.port);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            sent[0]++;
+            return lines(accessLog).stream().map(l -> l.replaceAll(".* pid=(\\d+) .*", "$1")).distinct().count() == 2;
+        });
+        Await.until(Duration.ofSeconds(10), "every line written", () -> lines(accessLog).size()
+                + lines(rotated).size() == sent[0]);
+        for (Path file : List.of(accessLog, rotated)) {
+            for (String line : lines(file)) {
+                assertTrue(line.matches("^\\S+ pid=\\d+ listener=tcp://127\\.0\\.0\\.1:" + manager.port
+                        + " client=127\\.0\\.0\\.1:\\d+ duration_ms=\\d+\\.\\d{3} outcome=served$"), line);
+            }
+        }
+    }
+
     private static List<String> lines(Path file) {
         try {
             return Files.readAllLines(file);

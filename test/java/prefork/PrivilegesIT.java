@@ -22,7 +22,7 @@ import prefork.examples.PidChild;
 /**
  * user/group: a manager running as root spawns its workers as {@code nobody} (through setpriv); the workers'
  * real, effective, saved and file-system ids in /proc/PID/status say so, and they serve: their control pipe,
- * scoreboard and reply pipe were handed over to that user.
+ * scoreboard, reply pipe and access log pipe were handed over to that user.
  */
 @Timeout(90)
 class PrivilegesIT {
@@ -42,8 +42,10 @@ class PrivilegesIT {
         assertTrue(Files.isRegularFile(JAR), "mvn package made " + JAR);
         int nobody = (int) POSIX.getpwnam("nobody").getUID();
         int nogroup = (int) POSIX.getpwnam("nobody").getGID();
+        Path accessLog = Path.of("target", "privileges-it.access");
+        Files.deleteIfExists(accessLog);
         try (PreforkServer server = TestServers.pool(PidChild.class, log, 2, 2, 2).user("nobody")
-                .classpath(JAR.toString()).classDataSharing(false).start()) {
+                .classpath(JAR.toString()).classDataSharing(false).accessLog(accessLog.toString()).start()) {
             List<Long> pids = server.workers().stream().map(WorkerInfo::pid).toList();
             assertEquals(2, pids.size());
             for (long pid : pids) {
@@ -55,6 +57,14 @@ class PrivilegesIT {
             assertEquals(ids(0), status(ProcessHandle.current().pid()).get("Uid"), "the manager stays root");
             long answered = Clients.pidFrom(server.port());
             assertTrue(pids.contains(answered), "a nobody worker serves");
+            Await.until(Duration.ofSeconds(10), "the nobody worker's access line (through the manager's pipe)",
+                    () -> {
+                        try {
+                            return Files.readString(accessLog).contains("pid=" + answered + " ");
+                        } catch (java.io.IOException e) {
+                            return false;
+                        }
+                    });
             server.reload();
             Await.until(Duration.ofSeconds(30), "generation 2 serves",
                     () -> server.workers().stream().allMatch(w -> w.generation() == 2 && w.state() == WorkerState.IDLE)

@@ -38,6 +38,12 @@ final class Procs {
                 + Long.parseLong(fields[14]);
     }
 
+    /** cutime + cstime of a process: the CPU of its children that it has reaped (fields 16 and 17), 0 if gone. */
+    static long childTicks(long pid) {
+        String[] fields = statFields(pid);
+        return fields == null ? 0 : Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+    }
+
     /** The state letter of a process (R, S, Z...), or 'X' if it is gone. */
     static char state(long pid) {
         String[] fields = statFields(pid);

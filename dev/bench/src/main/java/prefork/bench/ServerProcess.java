@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  */
 final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on (tcp|udp) [0-9.]+:(\\d+)");
+    /** The launcher's lines for its other ports, keyed "nrepl" and "metrics" in {@link #awaitListening}. */
+    private static final Pattern NREPL = Pattern.compile("nREPL control plane on [0-9.]+:(\\d+)");
+    private static final Pattern METRICS = Pattern.compile("metrics on http://[0-9.]+:(\\d+)");
     private static final Set<ServerProcess> LIVE = ConcurrentHashMap.newKeySet();
     private final String name;
     private final Process process;
@@ -65,7 +68,7 @@ final class ServerProcess implements AutoCloseable {
         return process.toHandle();
     }
 
-    /** Waits for the "listening on {@code protocol}" line; throws with the server's last output if it exits or times out. */
+    /** Waits for the "listening on {@code protocol}" line ("nrepl", "metrics": the launcher's lines for those ports); throws with the server's last output if it exits or times out. */
     InetSocketAddress awaitListening(String protocol, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ports.containsKey(protocol)) {
@@ -105,6 +108,12 @@ final class ServerProcess implements AutoCloseable {
         Matcher m = LISTENING.matcher(line);
         if (m.find()) {
             ports.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        for (Pattern other : new Pattern[] {NREPL, METRICS}) {
+            Matcher o = other.matcher(line);
+            if (o.find()) {
+                ports.put(other == NREPL ? "nrepl" : "metrics", Integer.parseInt(o.group(1)));
+            }
         }
         keep(line);
     }

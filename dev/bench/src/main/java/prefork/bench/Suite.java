@@ -24,7 +24,10 @@ import java.util.Set;
  * repeatable; e.g. --prefork-flag "--worker-jvm-opts=-XX:+UseSerialGC -Xmx64m"), --variant NAME=JAR (one more
  * prefork server with the Java echo child, named NAME, from JAR, or this tree's jar when JAR is empty: an A/B
  * comparison inside one run, each round measuring both), --variant-flag NAME=ARG (one more launcher argument for
- * that variant, repeatable).
+ * that variant, repeatable); --operator measures the operator surface instead ({@link OperatorBench}; report
+ * dev/bench/results-DATE-operator.md), with --baseline-jar JAR (an older prefork.jar to compare "all off" with)
+ * and --compare-jar JAR (another build, run with its defaults and with its access log on), --parts
+ * ctl,scrape,features,units (a subset of the operator measurements).
  */
 public final class Suite {
     private Suite() {}
@@ -32,6 +35,10 @@ public final class Suite {
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
         Runtime.getRuntime().addShutdownHook(new Thread(ServerProcess::closeAll, "bench-cleanup"));
+        if (options.operator()) {
+            write(OperatorBench.markdown(options), options);
+            return;
+        }
         Results results = new Results();
         List<ServerSpec> servers = servers(options);
         for (int round = 1; round <= options.rounds(); round++) {
@@ -49,7 +56,10 @@ public final class Suite {
             }
             results.load.add(new Results.LoadRow(round, before, Procs.loadAverage()));
         }
-        String report = Report.markdown(results, options, servers);
+        write(Report.markdown(results, options, servers), options);
+    }
+
+    private static void write(String report, Options options) throws java.io.IOException {
         System.out.println(report);
         Files.createDirectories(options.out().toAbsolutePath().getParent());
         Files.writeString(options.out(), report);
@@ -170,7 +180,8 @@ public final class Suite {
 
     /** The suite's options; see the class comment. */
     record Options(Path root, int rounds, Duration warmup, Duration duration, Path out, Set<String> servers,
-            boolean skipStartup, List<String> preforkFlags, List<Variant> variants) {
+            boolean skipStartup, List<String> preforkFlags, List<Variant> variants, boolean operator,
+            Path baselineJar, Path compareJar, Set<String> parts) {
         static Options parse(String[] args) {
             Path root = Path.of(".");
             int rounds = 1;
@@ -181,6 +192,10 @@ public final class Suite {
             List<String> preforkFlags = new ArrayList<>();
             Map<String, Path> variantJars = new LinkedHashMap<>();
             Map<String, List<String>> variantFlags = new LinkedHashMap<>();
+            boolean operator = false;
+            Path baselineJar = null;
+            Path compareJar = null;
+            Set<String> parts = new java.util.TreeSet<>(List.of("ctl", "scrape", "features", "units"));
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--root" -> root = Path.of(args[++i]);
@@ -199,6 +214,10 @@ public final class Suite {
                         String[] nameFlag = nameValue(args[++i], "--variant-flag");
                         variantFlags.computeIfAbsent(nameFlag[0], k -> new ArrayList<>()).add(nameFlag[1]);
                     }
+                    case "--operator" -> operator = true;
+                    case "--baseline-jar" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
+                    case "--compare-jar" -> compareJar = Path.of(args[++i]).toAbsolutePath();
+                    case "--parts" -> parts = new java.util.TreeSet<>(List.of(args[++i].split(",")));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -212,11 +231,11 @@ public final class Suite {
             variantJars.forEach((name, jar) -> variants.add(new Variant(name, jar,
                     List.copyOf(variantFlags.getOrDefault(name, List.of())))));
             if (out == null) {
-                out = root.resolve("dev/bench/results-" + LocalDate.now() + ".md");
+                out = root.resolve("dev/bench/results-" + LocalDate.now() + (operator ? "-operator" : "") + ".md");
             }
             return new Options(root.toAbsolutePath().normalize(), rounds, Duration.ofSeconds(warmup),
                     Duration.ofSeconds(duration), out, servers, skipStartup, List.copyOf(preforkFlags),
-                    List.copyOf(variants));
+                    List.copyOf(variants), operator, baselineJar, compareJar, parts);
         }
 
         private static String[] nameValue(String arg, String option) {
