@@ -27,9 +27,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import prefork.testchildren.HelloChild;
 
 /**
@@ -42,22 +42,13 @@ class DispatchIT {
     private static final Duration LIMIT = Duration.ofSeconds(20);
     private final CapturingLog log = new CapturingLog();
     private final RecordingHooks hooks = new RecordingHooks();
-    private Path dir;
-
-    @BeforeEach
-    void privateDirectory() throws IOException {
-        dir = Files.createTempDirectory("prefork-dispatch-it");
-    }
+    /** Private to this test (Unix socket files go here); JUnit removes it. */
+    @TempDir
+    Path dir;
 
     @AfterEach
-    void noProcessLeft() throws IOException {
+    void noProcessLeft() {
         Processes.assertNoChildren();
-        try (var files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                Files.delete(file);
-            }
-        }
-        Files.delete(dir);
     }
 
     private ServerBuilder dispatching(int minServers, int maxServers) {

@@ -27,9 +27,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import prefork.examples.EchoChild;
 import prefork.testchildren.BindHookChild;
 
@@ -37,22 +37,13 @@ import prefork.testchildren.BindHookChild;
 @Timeout(120)
 class ProtocolsIT {
     private final CapturingLog log = new CapturingLog();
-    private Path dir;
-
-    @BeforeEach
-    void privateDirectory() throws IOException {
-        dir = Files.createTempDirectory("prefork-protocols-it");
-    }
+    /** Private to this test (Unix socket files go here); JUnit removes it. */
+    @TempDir
+    Path dir;
 
     @AfterEach
-    void noProcessLeft() throws IOException {
+    void noProcessLeft() {
         Processes.assertNoChildren();
-        try (var files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                Files.delete(file);
-            }
-        }
-        Files.delete(dir);
     }
 
     private ServerBuilder small(Class<? extends BaseChild> child) {
