@@ -115,7 +115,11 @@ public final class PreforkServer implements AutoCloseable {
             }
             server = new PreforkServer(config, pools, pidFile, archive, accessLog, notify);
             PreforkServer handle = server;
-            server.endpoints.open();
+            if (handover.active()) {
+                server.endpoints.prepare();
+            } else {
+                server.endpoints.open();
+            }
             startHook(() -> hooks.postBind(handle));
             startHook(() -> hooks.preSignalSetup(handle));
             if (config.get(Options.HANDLE_SIGNALS)) {
@@ -138,7 +142,10 @@ public final class PreforkServer implements AutoCloseable {
                 server.reaper.close();
             }
             server.notifier.ready(server.stats());
-            handover.ready();
+            if (handover.active()) {
+                server.takeOver(handover);
+            }
+            server.upgrade.started();
             return server;
         } catch (IOException | RuntimeException | Error e) {
             handover.abandon();
@@ -154,6 +161,16 @@ public final class PreforkServer implements AutoCloseable {
                 accessLog.close();
             }
             throw e;
+        }
+    }
+
+    /** The new manager of an upgrade, ready: once the old one has released them, binds the endpoints. */
+    private void takeOver(UpgradeHandover handover) {
+        handover.readyThenAwaitRelease(Duration.ofSeconds(30));
+        try {
+            endpoints.open();
+        } catch (IOException e) {
+            config.log().log("upgrade: serving without " + e.getMessage());
         }
     }
 

@@ -3,20 +3,19 @@ package prefork.manager;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import prefork.Options;
 import prefork.PreforkServer;
 
 /**
  * What moves to the new manager at an upgrade: the control plane, the metrics endpoint and the pid file.
- * {@link #open} binds them at start; {@link #release} gives their ports up before a new manager starts (open
- * control-plane connections carry on); {@link #restore} takes them back on the same ports when it failed;
- * {@link #close} ends them all when the server has terminated.
+ * {@link #open} binds them at start (a new manager: once the old one has released them); {@link #release}
+ * gives their ports up to a new manager that is ready (open control-plane connections carry on); {@link
+ * #close} ends them all when the server has terminated.
  */
 public final class ManagerEndpoints {
     private final PreforkServer server;
     private final List<ListenerPool> pools;
     private final PidFile pidFile;
-    private ServerConfig config;
+    private final ServerConfig config;
     private volatile ControlPlane controlPlane = ControlPlane.NONE;
     private volatile MetricsEndpoint metrics = MetricsEndpoint.NONE;
     /** Control planes that stopped accepting, closed (their connections too) with the server. */
@@ -38,6 +37,21 @@ public final class ManagerEndpoints {
         pidFile.write();
     }
 
+    /**
+     * Loads the control plane's code now (a new manager, before it says it is ready), so that {@link #open}
+     * binds at once once the old manager has released the ports. Throws IOException when Clojure or nREPL is
+     * missing.
+     */
+    public void prepare() throws IOException {
+        if (config.controlPlane()) {
+            try {
+                prefork.clojure.ClojureBridge.loadControlPlane();
+            } catch (NoClassDefFoundError | RuntimeException e) {
+                throw new IOException("the control plane needs Clojure and nREPL on the class path: " + e, e);
+            }
+        }
+    }
+
     /** The control plane's TCP port, or -1. */
     public int controlPlanePort() {
         return controlPlane.port();
@@ -48,29 +62,18 @@ public final class ManagerEndpoints {
         return metrics.port();
     }
 
-    /**
-     * Frees the control plane's port or socket path and the metrics port for a new manager; a later {@link
-     * #restore} binds the same ones (a port 0 becomes the port it had). Returns "nrepl-port=P metrics-port=Q".
-     */
-    public synchronized String release() {
-        String ports = "nrepl-port=" + controlPlane.port() + " metrics-port=" + metrics.port();
-        if (controlPlane.port() > 0) {
-            config = config.with(Options.NREPL_PORT, controlPlane.port());
-        }
-        if (metrics.port() > 0) {
-            config = config.with(Options.METRICS_PORT, metrics.port());
-        }
+    /** The bound ports for a new manager (which takes them in place of a configured 0): "nrepl-port=P metrics-port=Q". */
+    public String ports() {
+        return "nrepl-port=" + controlPlane.port() + " metrics-port=" + metrics.port();
+    }
+
+    /** Frees the control plane's port or socket path and the metrics port for a new manager that is ready. */
+    public synchronized void release() {
         controlPlane.stopAccepting();
         released.add(controlPlane);
         controlPlane = ControlPlane.NONE;
         metrics.close();
         metrics = MetricsEndpoint.NONE;
-        return ports;
-    }
-
-    /** After a failed upgrade: the control plane and metrics back on their ports, the pid file rewritten. */
-    public synchronized void restore() throws IOException {
-        open();
     }
 
     /** Closes everything and removes the pid file (if it is still this server's); idempotent, never throws. */

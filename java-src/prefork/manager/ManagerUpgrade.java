@@ -12,12 +12,13 @@ import prefork.UpgradeResult;
 
 /**
  * The old manager's side of a zero-downtime upgrade, as unicorn's USR2 and gunicorn's reexec: this manager
- * starts a new one (its own command line, or another jar) that inherits every listening socket, frees the
- * control-plane and metrics ports for it, and waits for it to be ready (minServers workers in every pool,
- * within startTimeout). Then it hands over (MAINPID= to systemd) and stops its own workers gracefully, after
- * which it exits; the listeners never close, so no connection is refused. If the new manager exits or is not
- * ready in time, it is stopped, the ports and the pid file come back, and this manager carries on. One upgrade
- * at a time. The new manager's side: {@link UpgradeHandover}.
+ * starts a new one (its own command line, or another jar) that inherits every listening socket and waits for it
+ * to be ready (minServers workers in every pool, within startTimeout). Then it answers (onReady), frees the
+ * control-plane and metrics ports, on which the new manager then binds and writes the pid file, hands over
+ * (MAINPID= to systemd) and stops its own workers gracefully, after which it exits; the listeners never close,
+ * so no connection is refused. If the new manager exits or is not ready in time, it is stopped and this
+ * manager carries on, having given nothing up. One upgrade at a time, and none before start() has returned.
+ * The new manager's side: {@link UpgradeHandover}.
  */
 public final class ManagerUpgrade {
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -25,7 +26,8 @@ public final class ManagerUpgrade {
     private final List<ListenerPool> pools;
     private final ManagerEndpoints endpoints;
     private final ServiceNotifier notifier;
-    private String busy;
+    /** Why an upgrade cannot start now, or null. */
+    private String busy = "this manager is still starting";
 
     public ManagerUpgrade(ServerConfig config, List<ListenerPool> pools, ManagerEndpoints endpoints,
             ServiceNotifier notifier) {
@@ -48,7 +50,7 @@ public final class ManagerUpgrade {
         long started = System.nanoTime();
         NewManagerProcess next = null;
         try {
-            String ports = endpoints.release();
+            String ports = endpoints.ports();
             List<Integer> fds = new ArrayList<>();
             List<String> names = new ArrayList<>();
             for (ListenerPool pool : pools) {
@@ -66,7 +68,6 @@ public final class ManagerUpgrade {
             rollBack(next, e);
             throw e;
         }
-        next.close();
         UpgradeResult result = new UpgradeResult(next.pid, Duration.ofNanos(System.nanoTime() - started));
         synchronized (this) {
             busy = "this manager has handed over to the new manager pid " + next.pid;
@@ -76,6 +77,8 @@ public final class ManagerUpgrade {
         try {
             onReady.accept(result);
         } finally {
+            endpoints.release();
+            next.released();
             notifier.handedOver(next.pid);
             pools.forEach(ListenerPool::handedOver);
             pools.forEach(pool -> pool.shutdown(config.get(Options.GRACEFUL_TIMEOUT), "upgrade"));
@@ -109,14 +112,14 @@ public final class ManagerUpgrade {
         busy = "an upgrade is already in progress";
     }
 
+    /** The server has started: upgrades may begin. */
+    public synchronized void started() {
+        busy = null;
+    }
+
     private void rollBack(NewManagerProcess next, Exception why) {
         if (next != null) {
             next.stop(STOP_GRACE);
-        }
-        try {
-            endpoints.restore();
-        } catch (IOException | RuntimeException e) {
-            config.log().log("upgrade: cannot take the control plane, metrics or pid file back: " + e.getMessage());
         }
         config.log().log("upgrade failed: " + why.getMessage() + "; this manager (pid " + ProcessHandle.current().pid()
                 + ") carries on serving");

@@ -15,7 +15,9 @@ import prefork.internal.Native;
 /**
  * The new manager of an upgrade, started with posix_spawn through {@code /bin/sh -c 'LISTEN_PID=$$; export
  * LISTEN_PID; exec "$@"'} (so that LISTEN_PID is its own pid, as socket activation wants): the listeners on fds
- * 3.., then the write end of the readiness pipe, every other fd above 2 closed, default signal dispositions, an
+ * 3.., then the write end of the readiness pipe (it says "ready PID" there), then the read end of the release
+ * pipe (it waits for "released" there before it binds the control plane and metrics ports and writes the pid
+ * file), every other fd above 2 closed, default signal dispositions, an
  * empty signal mask, in this manager's process group, with this manager's environment plus LISTEN_FDS,
  * LISTEN_FDNAMES and {@link UpgradeHandover#VARIABLE}.
  */
@@ -27,10 +29,12 @@ final class NewManagerProcess {
             UpgradeHandover.VARIABLE);
     final long pid;
     private int readFd;
+    private int releaseFd;
 
-    private NewManagerProcess(long pid, int readFd) {
+    private NewManagerProcess(long pid, int readFd, int releaseFd) {
         this.pid = pid;
         this.readFd = readFd;
+        this.releaseFd = releaseFd;
     }
 
     /**
@@ -41,14 +45,22 @@ final class NewManagerProcess {
             throws IOException {
         LibC c = Native.libc();
         int[] pipe = new int[2];
+        int[] release = new int[2];
         Native.check(c.pipe2(pipe, Native.O_CLOEXEC), "pipe2");
+        if (c.pipe2(release, Native.O_CLOEXEC) < 0) {
+            IOException e = Native.error("pipe2", Native.errno());
+            Native.closeQuietly(pipe[0]);
+            Native.closeQuietly(pipe[1]);
+            throw e;
+        }
         int first = SocketActivation.FIRST_FD, readyFd = first + listenerFds.size();
         List<Integer> sources = new ArrayList<>(listenerFds);
         sources.add(pipe[1]);
+        sources.add(release[0]);
         List<Integer> high = new ArrayList<>(); // above every target, so that no dup2 overwrites a later source
         try {
             for (int fd : sources) {
-                high.add(Native.check(c.fcntl(fd, F_DUPFD_CLOEXEC, readyFd + 1), "fcntl F_DUPFD_CLOEXEC"));
+                high.add(Native.check(c.fcntl(fd, F_DUPFD_CLOEXEC, readyFd + 2), "fcntl F_DUPFD_CLOEXEC"));
             }
             List<String> env = new ArrayList<>();
             System.getenv().forEach((name, value) -> {
@@ -58,19 +70,21 @@ final class NewManagerProcess {
             });
             env.add("LISTEN_FDS=" + listenerFds.size());
             env.add("LISTEN_FDNAMES=" + String.join(":", names));
-            env.add(UpgradeHandover.VARIABLE + "=ready-fd=" + readyFd + " parent=" + ProcessHandle.current().pid()
+            env.add(UpgradeHandover.VARIABLE + "=ready-fd=" + readyFd + " release-fd=" + (readyFd + 1) + " parent=" + ProcessHandle.current().pid()
                     + " " + ports);
             List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
                     "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"", "prefork-upgrade"));
             command.addAll(argv);
             long pid = spawn(command, env, high, first);
-            return new NewManagerProcess(pid, pipe[0]);
+            return new NewManagerProcess(pid, pipe[0], release[1]);
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(pipe[0]);
+            Native.closeQuietly(release[1]);
             throw e;
         } finally {
             high.forEach(Native::closeQuietly);
             Native.closeQuietly(pipe[1]);
+            Native.closeQuietly(release[0]);
         }
     }
 
@@ -167,9 +181,18 @@ final class NewManagerProcess {
         }
     }
 
-    /** Closes the read end of the readiness pipe. */
+    /** Tells the new manager the ports and the pid file are free ("released"), and closes both pipes. */
+    void released() {
+        byte[] line = "released\n".getBytes(StandardCharsets.US_ASCII);
+        Native.libc().write(releaseFd, line, line.length);
+        close();
+    }
+
+    /** Closes this end of both pipes (EOF on the release pipe also lets the new manager go on). */
     void close() {
         Native.closeQuietly(readFd);
+        Native.closeQuietly(releaseFd);
         readFd = -1;
+        releaseFd = -1;
     }
 }

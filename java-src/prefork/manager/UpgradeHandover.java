@@ -1,6 +1,7 @@
 package prefork.manager;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import prefork.Log;
@@ -9,24 +10,28 @@ import prefork.internal.Native;
 
 /**
  * The new manager's side of an upgrade ({@link ManagerUpgrade}). The old manager starts it with the listeners
- * on fds 3.. (socket activation: {@link SocketActivation}) and {@code PREFORK_UPGRADE="ready-fd=N parent=PID
- * nrepl-port=P metrics-port=Q"}: the write end of a pipe to tell it "ready", the old manager's pid (which may
- * hold the pid file) and the ports it served its control plane and metrics on (-1: none), which replace a
- * configured port 0 so that clients find the new manager where they found the old one. The variable is honoured
- * only when {@code parent} is this process's parent, and removed from the environment either way.
+ * on fds 3.. (socket activation: {@link SocketActivation}) and {@code PREFORK_UPGRADE="ready-fd=N release-fd=M
+ * parent=PID nrepl-port=P metrics-port=Q"}: the write end of a pipe to tell it "ready", the read end of one on
+ * which it says "released" (or closes it) once it has freed the control plane's and metrics' ports and stopped
+ * holding the pid file, its pid, and those ports (-1: none), which replace a configured port 0 so that clients
+ * find the new manager where they found the old one. The variable is honoured only when {@code parent} is this
+ * process's parent, and removed from the environment either way.
  */
 public final class UpgradeHandover {
     /** The environment variable. */
     public static final String VARIABLE = "PREFORK_UPGRADE";
+    private static final int POLLIN = 1;
     /** Not started by an upgrade. */
-    public static final UpgradeHandover NONE = new UpgradeHandover(-1, -1, -1, -1);
+    public static final UpgradeHandover NONE = new UpgradeHandover(-1, -1, -1, -1, -1);
     private int readyFd;
+    private int releaseFd;
     private final long parent;
     private final int nreplPort;
     private final int metricsPort;
 
-    private UpgradeHandover(int readyFd, long parent, int nreplPort, int metricsPort) {
+    private UpgradeHandover(int readyFd, int releaseFd, long parent, int nreplPort, int metricsPort) {
         this.readyFd = readyFd;
+        this.releaseFd = releaseFd;
         this.parent = parent;
         this.nreplPort = nreplPort;
         this.metricsPort = metricsPort;
@@ -52,13 +57,21 @@ public final class UpgradeHandover {
                 return NONE;
             }
             int fd = Integer.parseInt(fields.getOrDefault("ready-fd", ""));
-            Native.check(Native.libc().fcntl(fd, Native.F_SETFD, Native.FD_CLOEXEC), "fcntl FD_CLOEXEC on fd " + fd);
-            return new UpgradeHandover(fd, parent, Integer.parseInt(fields.getOrDefault("nrepl-port", "-1")),
+            int release = Integer.parseInt(fields.getOrDefault("release-fd", ""));
+            for (int each : new int[] {fd, release}) {
+                Native.check(Native.libc().fcntl(each, Native.F_SETFD, Native.FD_CLOEXEC), "fcntl FD_CLOEXEC on fd " + each);
+            }
+            return new UpgradeHandover(fd, release, parent, Integer.parseInt(fields.getOrDefault("nrepl-port", "-1")),
                     Integer.parseInt(fields.getOrDefault("metrics-port", "-1")));
         } catch (NumberFormatException | java.io.IOException e) {
             log.log("upgrade: ignoring " + VARIABLE + "=\"" + text + "\": " + e.getMessage());
             return NONE;
         }
+    }
+
+    /** Whether this process was started by an upgrade. */
+    public boolean active() {
+        return parent > 0;
     }
 
     /** The old manager's pid, or -1. */
@@ -80,18 +93,31 @@ public final class UpgradeHandover {
         return result;
     }
 
-    /** Tells the old manager this one is ready (minServers workers in every pool); then closes the pipe. */
-    public synchronized void ready() {
-        if (readyFd >= 0) {
-            byte[] line = ("ready " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
-            Native.libc().write(readyFd, line, line.length);
-            abandon();
+    /**
+     * Tells the old manager this one is ready (minServers workers in every pool), then waits up to {@code limit}
+     * until it has released the ports and the pid file (it says so, or closes the pipe, or exits); closes both.
+     */
+    public synchronized void readyThenAwaitRelease(Duration limit) {
+        if (readyFd < 0) {
+            return;
         }
+        byte[] line = ("ready " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
+        Native.libc().write(readyFd, line, line.length);
+        long deadline = System.nanoTime() + limit.toNanos();
+        int[] pollfd = {releaseFd, POLLIN};
+        int polled = 0;
+        while (System.nanoTime() - deadline < 0 && (polled == 0 || (polled < 0 && Native.errno() == Native.EINTR))) {
+            pollfd[1] = POLLIN;
+            polled = Native.libc().poll(pollfd, 1, 100);
+        }
+        abandon();
     }
 
-    /** Closes the pipe without a word (a failed start: the old manager reads EOF and carries on). */
+    /** Closes the pipes without a word (a failed start: the old manager reads EOF and carries on). */
     public synchronized void abandon() {
         Native.closeQuietly(readyFd);
+        Native.closeQuietly(releaseFd);
         readyFd = -1;
+        releaseFd = -1;
     }
 }

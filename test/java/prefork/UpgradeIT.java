@@ -1,0 +1,169 @@
+package prefork;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import prefork.testchildren.SlowBootChild;
+
+/**
+ * Zero-downtime manager upgrade through {@code prefork ctl upgrade}, with a real ctl process, a launcher-started
+ * manager and a client looping connections the whole time: the new manager takes the listener, the control
+ * plane's port, the metrics port and the pid file, the old one and its workers go, nothing is refused; a
+ * second upgrade meanwhile is refused; an upgrade to a jar that cannot boot leaves the old manager serving.
+ */
+@Timeout(120)
+class UpgradeIT {
+    private static final Pattern METRICS = Pattern.compile("metrics on http://127\\.0\\.0\\.1:(\\d+)");
+    private LaunchedManager manager;
+    private Path pidFile;
+    private long newManager = -1;
+
+    @AfterEach
+    void noProcessLeft() throws IOException {
+        if (newManager < 0 && manager != null && Files.exists(pidFile)) { // a failed test: whoever holds the pid file
+            newManager = Long.parseLong(Files.readString(pidFile).trim());
+            newManager = newManager == manager.pid() ? -1 : newManager;
+        }
+        if (newManager > 0) {
+            ProcessHandle.of(newManager).ifPresent(ProcessHandle::destroy);
+            Await.until(Duration.ofSeconds(30), "the new manager " + newManager + " exits",
+                    () -> !Processes.alive(newManager));
+        }
+        if (manager != null) {
+            manager.close();
+        }
+        Processes.assertNoChildren();
+    }
+
+    /** Starts the manager with a control plane and metrics on port 0 and a pid file; returns {nrepl, metrics}. */
+    private int[] start(String name, String bootMillis) throws IOException {
+        pidFile = Path.of("target", name + ".pid");
+        Files.deleteIfExists(pidFile);
+        manager = new LaunchedManager(name, SlowBootChild.class, "--min-servers", "2", "--max-servers", "4",
+                "--graceful-timeout", "5", "--child-property", "boot-ms=" + bootMillis, "--nrepl-port", "0",
+                "--metrics-port", "0", "--pid-file", pidFile.toString());
+        int nrepl = Integer.parseInt(CtlIT.nreplPort(manager.nextLine()));
+        Matcher metrics = METRICS.matcher(manager.nextLine());
+        assertTrue(metrics.find(), "the metrics line");
+        assertEquals(Long.toString(manager.pid()), Files.readString(pidFile).trim());
+        return new int[] {nrepl, Integer.parseInt(metrics.group(1))};
+    }
+
+    @Test
+    void upgradeUnderLoadLosesNothingAndMovesEverything() throws Exception {
+        int[] ports = start("upgrade-it", "800");
+        String nrepl = Integer.toString(ports[0]);
+        long oldPid = manager.pid();
+        Set<Long> oldWorkers = manager.workers();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger served = new AtomicInteger();
+        Map<Long, Long> managerOfWorker = new ConcurrentHashMap<>();
+        CompletableFuture<String> load = CompletableFuture.supplyAsync(() -> {
+            long deadline = System.nanoTime() + 100_000_000_000L;
+            for (int i = 0; i < 100_000 && !stop.get() && System.nanoTime() - deadline < 0; i++) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // gentle: a connection a millisecond at most
+                try {
+                    long worker = Clients.pidFrom(manager.port);
+                    served.incrementAndGet();
+                    ProcessHandle.of(worker).flatMap(ProcessHandle::parent)
+                            .ifPresent(parent -> managerOfWorker.put(worker, parent.pid()));
+                } catch (IOException | RuntimeException e) {
+                    return "connection " + i + " failed: " + e;
+                }
+            }
+            return null;
+        });
+        CompletableFuture<CtlIT.Run> upgrade = CompletableFuture.supplyAsync(() -> ctl("--nrepl-port", nrepl, "upgrade"));
+        Await.until(Duration.ofSeconds(30), "the new manager JVM runs", () -> manager.process.toHandle().children()
+                .anyMatch(child -> runsLauncher(child.pid())));
+        CtlIT.Run second = ctl("--nrepl-port", nrepl, "upgrade");
+        assertEquals(1, second.status(), second.toString());
+        assertTrue(second.err().contains("an upgrade is already in progress"), second.err());
+
+        CtlIT.Run done = upgrade.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, done.status(), done + "\n" + manager.log());
+        Matcher upgraded = Pattern.compile("upgraded: the new manager pid (\\d+) is ready").matcher(done.out());
+        assertTrue(upgraded.find(), done.out());
+        newManager = Long.parseLong(upgraded.group(1));
+        assertNotEquals(oldPid, newManager);
+        assertTrue(manager.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the old manager exits");
+        assertEquals(0, manager.process.exitValue());
+        Await.until(Duration.ofSeconds(10), "the old workers are gone", () -> oldWorkers.stream().noneMatch(Processes::alive));
+        int before = served.get();
+        Await.until(Duration.ofSeconds(20), "connections keep being served after the old manager left",
+                () -> served.get() > before + 20 || load.isDone());
+        stop.set(true);
+        assertEquals(null, load.get(30, java.util.concurrent.TimeUnit.SECONDS), "no connection failed");
+        assertTrue(managerOfWorker.containsValue(oldPid) && managerOfWorker.containsValue(newManager),
+                "both managers' workers served: " + managerOfWorker);
+
+        String expected = Long.toString(newManager);
+        Await.until(Duration.ofSeconds(10), "the pid file names the new manager", () -> pidFileSays(expected));
+        CtlIT.Run status = ctl("--nrepl-port", nrepl, "workers", "--json");
+        assertEquals(0, status.status(), status.toString());
+        long newWorker = Clients.pidFrom(manager.port);
+        assertEquals(newManager, ProcessHandle.of(newWorker).flatMap(ProcessHandle::parent).orElseThrow().pid());
+        assertTrue(status.out().contains("\"pid\":" + newWorker), status.out());
+        assertEquals(200, Http.get(ports[1], "/readyz").status(), "the metrics port moved too");
+    }
+
+    @Test
+    void upgradeToAJarThatCannotBootLeavesTheOldManagerServing() throws Exception {
+        int[] ports = start("upgrade-it-bad-jar", "0");
+        Path notAJar = Path.of("target", "upgrade-it-not-a.jar");
+        Files.writeString(notAJar, "this is not a jar\n");
+        CtlIT.Run run = ctl("--nrepl-port", Integer.toString(ports[0]), "upgrade", "--jar", notAJar.toString());
+        assertEquals(1, run.status(), run.toString());
+        assertTrue(run.err().contains("upgrade failed: the new manager (pid ") && run.err().contains("exited (exit status 1)"),
+                run.err());
+        assertTrue(manager.process.isAlive(), "the old manager carries on");
+        long worker = Clients.pidFrom(manager.port);
+        assertEquals(manager.pid(), ProcessHandle.of(worker).flatMap(ProcessHandle::parent).orElseThrow().pid());
+        CtlIT.Run status = ctl("--nrepl-port", Integer.toString(ports[0]), "status");
+        assertEquals(0, status.status(), "the control plane is back on its port: " + status);
+        assertEquals(200, Http.get(ports[1], "/readyz").status(), "metrics are back on their port");
+        assertEquals(Long.toString(manager.pid()), Files.readString(Path.of("target", "upgrade-it-bad-jar.pid")).trim());
+    }
+
+    /** Whether {@code pid}'s command line has prefork.Launcher (ProcessHandle.Info drops long ones). */
+    private static boolean runsLauncher(long pid) {
+        try {
+            return Arrays.asList(Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0")).contains("prefork.Launcher");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private boolean pidFileSays(String pid) {
+        try {
+            return Files.readString(pidFile).trim().equals(pid);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static CtlIT.Run ctl(String... args) {
+        try {
+            return CtlIT.ctl(args);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("ctl " + String.join(" ", args), e);
+        }
+    }
+}
