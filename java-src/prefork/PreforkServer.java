@@ -142,9 +142,7 @@ public final class PreforkServer implements AutoCloseable {
                 server.reaper.close();
             }
             server.notifier.ready(server.stats());
-            if (handover.active()) {
-                server.takeOver(handover);
-            }
+            server.endpoints.takeOver(handover);
             server.upgrade.started();
             return server;
         } catch (IOException | RuntimeException | Error e) {
@@ -161,16 +159,6 @@ public final class PreforkServer implements AutoCloseable {
                 accessLog.close();
             }
             throw e;
-        }
-    }
-
-    /** The new manager of an upgrade, ready: once the old one has released them, binds the endpoints. */
-    private void takeOver(UpgradeHandover handover) {
-        handover.readyThenAwaitRelease(Duration.ofSeconds(30));
-        try {
-            endpoints.open();
-        } catch (IOException e) {
-            config.log().log("upgrade: serving without " + e.getMessage());
         }
     }
 

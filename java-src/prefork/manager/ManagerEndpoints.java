@@ -52,6 +52,23 @@ public final class ManagerEndpoints {
         }
     }
 
+    /**
+     * The new manager of an upgrade, ready: says so, waits (up to 30 s) until the old one has released the
+     * ports and the pid file, then opens; logs what it cannot open (the old manager is leaving: no throw).
+     * Does nothing when {@code handover} is not active.
+     */
+    public void takeOver(UpgradeHandover handover) {
+        if (!handover.active()) {
+            return;
+        }
+        handover.readyThenAwaitRelease(java.time.Duration.ofSeconds(30));
+        try {
+            open();
+        } catch (IOException e) {
+            config.log().log("upgrade: serving without " + e.getMessage());
+        }
+    }
+
     /** The control plane's TCP port, or -1. */
     public int controlPlanePort() {
         return controlPlane.port();
