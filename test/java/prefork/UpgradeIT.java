@@ -8,11 +8,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -31,12 +35,15 @@ import prefork.testchildren.SlowBootChild;
 @Timeout(120)
 class UpgradeIT {
     private static final Pattern METRICS = Pattern.compile("metrics on http://127\\.0\\.0\\.1:(\\d+)");
+    /** The load loop and the ctl upgrade (the common pool may have one thread only). */
+    private final ExecutorService threads = Executors.newFixedThreadPool(2);
     private LaunchedManager manager;
     private Path pidFile;
     private long newManager = -1;
 
     @AfterEach
     void noProcessLeft() throws IOException {
+        threads.shutdownNow();
         if (newManager < 0 && manager != null && Files.exists(pidFile)) { // a failed test: whoever holds the pid file
             newManager = Long.parseLong(Files.readString(pidFile).trim());
             newManager = newManager == manager.pid() ? -1 : newManager;
@@ -53,12 +60,13 @@ class UpgradeIT {
     }
 
     /** Starts the manager with a control plane and metrics on port 0 and a pid file; returns {nrepl, metrics}. */
-    private int[] start(String name, String bootMillis) throws IOException {
+    private int[] start(String name, String... flags) throws IOException {
         pidFile = Path.of("target", name + ".pid");
         Files.deleteIfExists(pidFile);
-        manager = new LaunchedManager(name, SlowBootChild.class, "--min-servers", "2", "--max-servers", "4",
-                "--graceful-timeout", "5", "--child-property", "boot-ms=" + bootMillis, "--nrepl-port", "0",
-                "--metrics-port", "0", "--pid-file", pidFile.toString());
+        List<String> all = new ArrayList<>(List.of("--min-servers", "2", "--max-servers", "4", "--graceful-timeout", "5",
+                "--nrepl-port", "0", "--metrics-port", "0", "--pid-file", pidFile.toString()));
+        all.addAll(List.of(flags));
+        manager = new LaunchedManager(name, SlowBootChild.class, all.toArray(String[]::new));
         int nrepl = Integer.parseInt(CtlIT.nreplPort(manager.nextLine()));
         Matcher metrics = METRICS.matcher(manager.nextLine());
         assertTrue(metrics.find(), "the metrics line");
@@ -68,7 +76,7 @@ class UpgradeIT {
 
     @Test
     void upgradeUnderLoadLosesNothingAndMovesEverything() throws Exception {
-        int[] ports = start("upgrade-it", "800");
+        int[] ports = start("upgrade-it", "--child-property", "boot-ms=800");
         String nrepl = Integer.toString(ports[0]);
         long oldPid = manager.pid();
         Set<Long> oldWorkers = manager.workers();
@@ -89,10 +97,12 @@ class UpgradeIT {
                 }
             }
             return null;
-        });
-        CompletableFuture<CtlIT.Run> upgrade = CompletableFuture.supplyAsync(() -> ctl("--nrepl-port", nrepl, "upgrade"));
-        Await.until(Duration.ofSeconds(30), "the new manager JVM runs", () -> manager.process.toHandle().children()
-                .anyMatch(child -> runsLauncher(child.pid())));
+        }, threads);
+        CompletableFuture<CtlIT.Run> upgrade = CompletableFuture.supplyAsync(() -> ctl("--nrepl-port", nrepl, "upgrade"),
+                threads);
+        Await.until(Duration.ofSeconds(60), "the new manager JVM runs", () -> upgrade.isDone() || manager.process
+                .toHandle().children().anyMatch(child -> runsLauncher(child.pid())));
+        assertTrue(!upgrade.isDone(), "the upgrade is under way: " + (upgrade.isDone() ? upgrade.join() : ""));
         CtlIT.Run second = ctl("--nrepl-port", nrepl, "upgrade");
         assertEquals(1, second.status(), second.toString());
         assertTrue(second.err().contains("an upgrade is already in progress"), second.err());
@@ -126,20 +136,40 @@ class UpgradeIT {
 
     @Test
     void upgradeToAJarThatCannotBootLeavesTheOldManagerServing() throws Exception {
-        int[] ports = start("upgrade-it-bad-jar", "0");
+        int[] ports = start("upgrade-it-bad-jar");
         Path notAJar = Path.of("target", "upgrade-it-not-a.jar");
         Files.writeString(notAJar, "this is not a jar\n");
         CtlIT.Run run = ctl("--nrepl-port", Integer.toString(ports[0]), "upgrade", "--jar", notAJar.toString());
         assertEquals(1, run.status(), run.toString());
         assertTrue(run.err().contains("upgrade failed: the new manager (pid ") && run.err().contains("exited (exit status 1)"),
                 run.err());
+        assertOldManagerServes(ports, "upgrade-it-bad-jar");
+    }
+
+    @Test
+    void aNewManagerNotReadyWithinStartTimeoutIsStoppedAndTheOldOneCarriesOn() throws Exception {
+        Path config = Path.of("target", "upgrade-it-slow.properties");
+        Files.writeString(config, "start-timeout = 8\nchild-property.boot-ms = 0\n");
+        int[] ports = start("upgrade-it-slow", "--config", config.toString());
+        Files.writeString(config, "start-timeout = 120\nchild-property.boot-ms = 60000\n"); // what the new one reads
+        CtlIT.Run run = ctl("--nrepl-port", Integer.toString(ports[0]), "upgrade");
+        assertEquals(1, run.status(), run.toString());
+        Matcher failed = Pattern.compile("upgrade failed: the new manager \\(pid (\\d+)\\) was not ready within "
+                + "startTimeout=PT8S").matcher(run.err());
+        assertTrue(failed.find(), run.err());
+        assertTrue(!Processes.alive(Long.parseLong(failed.group(1))), "the new manager was stopped");
+        assertOldManagerServes(ports, "upgrade-it-slow");
+    }
+
+    /** The old manager serves, its control plane and metrics answer on their ports, the pid file names it. */
+    private void assertOldManagerServes(int[] ports, String name) throws Exception {
         assertTrue(manager.process.isAlive(), "the old manager carries on");
         long worker = Clients.pidFrom(manager.port);
         assertEquals(manager.pid(), ProcessHandle.of(worker).flatMap(ProcessHandle::parent).orElseThrow().pid());
         CtlIT.Run status = ctl("--nrepl-port", Integer.toString(ports[0]), "status");
         assertEquals(0, status.status(), "the control plane is back on its port: " + status);
         assertEquals(200, Http.get(ports[1], "/readyz").status(), "metrics are back on their port");
-        assertEquals(Long.toString(manager.pid()), Files.readString(Path.of("target", "upgrade-it-bad-jar.pid")).trim());
+        assertEquals(Long.toString(manager.pid()), Files.readString(Path.of("target", name + ".pid")).trim());
     }
 
     /** Whether {@code pid}'s command line has prefork.Launcher (ProcessHandle.Info drops long ones). */
