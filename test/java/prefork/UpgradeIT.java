@@ -2,6 +2,7 @@ package prefork;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -35,9 +36,10 @@ import prefork.testchildren.SlowBootChild;
 @Timeout(120)
 class UpgradeIT {
     private static final Pattern METRICS = Pattern.compile("metrics on http://127\\.0\\.0\\.1:(\\d+)");
-    /** The load loop and the ctl upgrade (the common pool may have one thread only). */
-    private final ExecutorService threads = Executors.newFixedThreadPool(2);
+    /** The load loop, the ctl upgrade and the sd_notify reader (the common pool may have one thread only). */
+    private final ExecutorService threads = Executors.newFixedThreadPool(3);
     private LaunchedManager manager;
+    private NotifySocket notify;
     private Path pidFile;
     private long newManager = -1;
 
@@ -57,16 +59,24 @@ class UpgradeIT {
             manager.close();
         }
         Processes.assertNoChildren();
+        if (notify != null) {
+            notify.close();
+        }
     }
 
     /** Starts the manager with a control plane and metrics on port 0 and a pid file; returns {nrepl, metrics}. */
     private int[] start(String name, String... flags) throws IOException {
+        return start(name, List.of(), flags);
+    }
+
+    /** The same with {@code prefix} before the java command ("env", "NOTIFY_SOCKET=..."). */
+    private int[] start(String name, List<String> prefix, String... flags) throws IOException {
         pidFile = Path.of("target", name + ".pid");
         Files.deleteIfExists(pidFile);
         List<String> all = new ArrayList<>(List.of("--min-servers", "2", "--max-servers", "4", "--graceful-timeout", "5",
                 "--nrepl-port", "0", "--metrics-port", "0", "--pid-file", pidFile.toString()));
         all.addAll(List.of(flags));
-        manager = new LaunchedManager(name, SlowBootChild.class, all.toArray(String[]::new));
+        manager = new LaunchedManager(name, prefix, SlowBootChild.class.getName(), all.toArray(String[]::new));
         int nrepl = Integer.parseInt(CtlIT.nreplPort(manager.nextLine()));
         Matcher metrics = METRICS.matcher(manager.nextLine());
         assertTrue(metrics.find(), "the metrics line");
@@ -76,7 +86,20 @@ class UpgradeIT {
 
     @Test
     void upgradeUnderLoadLosesNothingAndMovesEverything() throws Exception {
-        int[] ports = start("upgrade-it", "--child-property", "boot-ms=800");
+        notify = NotifySocket.bind("@prefork-upgrade-it-" + ProcessHandle.current().pid());
+        int[] ports = start("upgrade-it", List.of("env", "NOTIFY_SOCKET=" + notify.name()), "--child-property",
+                "boot-ms=800");
+        notify.awaitLine(Duration.ofSeconds(10), "READY=1");
+        AtomicBoolean listening = new AtomicBoolean(true);
+        java.util.concurrent.Future<?> reader = threads.submit(() -> { // keeps the datagram queue (10) from filling up
+            while (listening.get()) {
+                try {
+                    notify.await(Duration.ofMillis(300), "(kept)", message -> false);
+                } catch (AssertionError timedOut) {
+                    // every message read is kept in pending()
+                }
+            }
+        });
         String nrepl = Integer.toString(ports[0]);
         long oldPid = manager.pid();
         Set<Long> oldWorkers = manager.workers();
@@ -115,6 +138,15 @@ class UpgradeIT {
         assertNotEquals(oldPid, newManager);
         assertTrue(manager.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the old manager exits");
         assertEquals(0, manager.process.exitValue());
+        listening.set(false); // the old manager has exited: all it sent is queued, and read by the next turn
+        reader.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThrows(AssertionError.class, () -> notify.await(Duration.ofSeconds(1), "(none: drains)", message -> false));
+        String mainPid = "MAINPID=" + newManager;
+        List<String> sent = notify.pending();
+        assertTrue(sent.stream().anyMatch(message -> message.startsWith(mainPid + "\nSTATUS=upgraded")),
+                "the old manager hands over with " + mainPid + ": " + sent);
+        assertTrue(sent.stream().noneMatch(message -> message.contains("STOPPING=1")),
+                "the old manager's stop is not the service's: " + sent);
         Await.until(Duration.ofSeconds(10), "the old workers are gone", () -> oldWorkers.stream().noneMatch(Processes::alive));
         int before = served.get();
         Await.until(Duration.ofSeconds(20), "connections keep being served after the old manager left",
