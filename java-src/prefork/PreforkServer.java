@@ -90,7 +90,9 @@ public final class PreforkServer implements AutoCloseable {
     /**
      * Binds every listener (or takes the sockets systemd passed: {@link SocketActivation}) and the control plane,
      * runs the start hooks, spawns the pools and waits for them, then tells systemd (READY=1) when NOTIFY_SOCKET
-     * is set; on any failure closes everything and rethrows.
+     * is set; on any failure closes everything and rethrows. The new manager of an upgrade ({@link
+     * UpgradeHandover}) binds the control plane and metrics and writes the pid file last, once the old manager
+     * has released them.
      */
     static PreforkServer start(ServerConfig given) throws IOException {
         UpgradeHandover handover = UpgradeHandover.fromEnvironment(given.log());
@@ -115,9 +117,7 @@ public final class PreforkServer implements AutoCloseable {
             }
             server = new PreforkServer(config, pools, pidFile, archive, accessLog, notify);
             PreforkServer handle = server;
-            if (handover.active()) {
-                server.endpoints.prepare();
-            } else {
+            if (!handover.active()) {
                 server.endpoints.open();
             }
             startHook(() -> hooks.postBind(handle));
@@ -128,6 +128,9 @@ public final class PreforkServer implements AutoCloseable {
             startHook(() -> hooks.postSignalSetup(handle));
             startHook(() -> hooks.preInitChildren(handle));
             pools.forEach(pool -> pool.start(handle, handle.notifier.pool()));
+            if (handover.active()) {
+                server.endpoints.prepare(); // while the workers boot
+            }
             for (ListenerPool pool : pools) {
                 pool.awaitReady(config.get(Options.START_TIMEOUT));
             }
