@@ -66,17 +66,17 @@ class UpgradeIT {
 
     /** Starts the manager with a control plane and metrics on port 0 and a pid file; returns {nrepl, metrics}. */
     private int[] start(String name, String... flags) throws IOException {
-        return start(name, List.of(), flags);
+        return startWith(name, List.of(), SlowBootChild.class.getName(), flags);
     }
 
-    /** The same with {@code prefix} before the java command ("env", "NOTIFY_SOCKET=..."). */
-    private int[] start(String name, List<String> prefix, String... flags) throws IOException {
+    /** The same with {@code prefix} before the java command ("env", "NOTIFY_SOCKET=...") and another handler. */
+    private int[] startWith(String name, List<String> prefix, String handler, String... flags) throws IOException {
         pidFile = Path.of("target", name + ".pid");
         Files.deleteIfExists(pidFile);
         List<String> all = new ArrayList<>(List.of("--min-servers", "2", "--max-servers", "4", "--graceful-timeout", "5",
                 "--nrepl-port", "0", "--metrics-port", "0", "--pid-file", pidFile.toString()));
         all.addAll(List.of(flags));
-        manager = new LaunchedManager(name, prefix, SlowBootChild.class.getName(), all.toArray(String[]::new));
+        manager = new LaunchedManager(name, prefix, handler, all.toArray(String[]::new));
         int nrepl = Integer.parseInt(CtlIT.nreplPort(manager.nextLine()));
         Matcher metrics = METRICS.matcher(manager.nextLine());
         assertTrue(metrics.find(), "the metrics line");
@@ -87,7 +87,8 @@ class UpgradeIT {
     @Test
     void upgradeUnderLoadLosesNothingAndMovesEverything() throws Exception {
         notify = NotifySocket.bind("@prefork-upgrade-it-" + ProcessHandle.current().pid());
-        int[] ports = start("upgrade-it", List.of("env", "NOTIFY_SOCKET=" + notify.name()), "--child-property",
+        int[] ports = startWith("upgrade-it", List.of("env", "NOTIFY_SOCKET=" + notify.name()),
+                SlowBootChild.class.getName(), "--child-property",
                 "boot-ms=800");
         notify.awaitLine(Duration.ofSeconds(10), "READY=1");
         AtomicBoolean listening = new AtomicBoolean(true);
@@ -164,6 +165,24 @@ class UpgradeIT {
         assertEquals(newManager, ProcessHandle.of(newWorker).flatMap(ProcessHandle::parent).orElseThrow().pid());
         assertTrue(status.out().contains("\"pid\":" + newWorker), status.out());
         assertEquals(200, Http.get(ports[1], "/readyz").status(), "the metrics port moved too");
+    }
+
+    @Test
+    void upgradeToAnotherJarRunsItWithTheSameArguments() throws Exception {
+        int[] ports = startWith("upgrade-it-jar", List.of(), "prefork.examples.PidChild");
+        Path jar = Path.of("target", "prefork.jar").toAbsolutePath();
+        CtlIT.Run run = ctl("--nrepl-port", Integer.toString(ports[0]), "upgrade", "--jar", jar.toString());
+        assertEquals(0, run.status(), run + "\n" + manager.log());
+        Matcher upgraded = Pattern.compile("upgraded: the new manager pid (\\d+) is ready").matcher(run.out());
+        assertTrue(upgraded.find(), run.out());
+        newManager = Long.parseLong(upgraded.group(1));
+        List<String> argv = Arrays.asList(Files.readString(Path.of("/proc/" + newManager + "/cmdline")).split("\0"));
+        int dashJar = argv.indexOf("-jar");
+        assertTrue(dashJar > 0 && argv.get(dashJar + 1).equals(jar.toString()) && !argv.contains("prefork.Launcher")
+                && argv.containsAll(List.of("--handler", "prefork.examples.PidChild", "--pid-file")), argv.toString());
+        assertTrue(manager.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the old manager exits");
+        long worker = Clients.pidFrom(manager.port);
+        assertEquals(newManager, ProcessHandle.of(worker).flatMap(ProcessHandle::parent).orElseThrow().pid());
     }
 
     @Test
