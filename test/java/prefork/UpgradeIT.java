@@ -87,9 +87,12 @@ class UpgradeIT {
     @Test
     void upgradeUnderLoadLosesNothingAndMovesEverything() throws Exception {
         notify = NotifySocket.bind("@prefork-upgrade-it-" + ProcessHandle.current().pid());
+        Path config = Path.of("target", "upgrade-it.properties");
+        Files.writeString(config, "child-property.boot-ms = 0\n");
         int[] ports = startWith("upgrade-it", List.of("env", "NOTIFY_SOCKET=" + notify.name()),
-                SlowBootChild.class.getName(), "--child-property",
-                "boot-ms=800");
+                SlowBootChild.class.getName(), "--config", config.toString());
+        // the new manager's workers take 4 s to boot: the second upgrade below surely comes while it waits
+        Files.writeString(config, "child-property.boot-ms = 4000\n");
         notify.awaitLine(Duration.ofSeconds(10), "READY=1");
         AtomicBoolean listening = new AtomicBoolean(true);
         java.util.concurrent.Future<?> reader = threads.submit(() -> { // keeps the datagram queue (10) from filling up
