@@ -167,6 +167,9 @@ class UpgradeIT {
         long newWorker = Clients.pidFrom(manager.port);
         assertEquals(newManager, ProcessHandle.of(newWorker).flatMap(ProcessHandle::parent).orElseThrow().pid());
         assertTrue(status.out().contains("\"pid\":" + newWorker), status.out());
+        Set<String> env = ActivatedManager.environmentNames(newWorker);
+        assertTrue(env.stream().noneMatch(Set.of("PREFORK_UPGRADE", "LISTEN_PID", "LISTEN_FDS", "NOTIFY_SOCKET")::contains),
+                "what only a manager may see is not in a worker's environment: " + env);
         assertEquals(200, Http.get(ports[1], "/readyz").status(), "the metrics port moved too");
     }
 
