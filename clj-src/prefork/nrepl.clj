@@ -5,7 +5,7 @@
   a load-file of a watched namespace's file, go to every live worker as a redefinition once the manager has
   evaluated them; everything else runs in the manager only. It reports each worker's result, and exposes
   the controls as nREPL ops (prefork/status, prefork/workers, prefork/stats, prefork/resize, prefork/reload,
-  prefork/stop, prefork/eval, prefork/eval-in-workers) for any nREPL client, `prefork ctl` among them: the
+  prefork/stop, prefork/upgrade, prefork/eval, prefork/eval-in-workers) for any nREPL client, `prefork ctl` among them: the
   ops ctl uses, their parameters and answers are documented, with the client's end, in
   java-src/prefork/ctl/CtlProtocol.java."
   (:require [clojure.string :as str]
@@ -230,6 +230,16 @@
       (str (or (ex-message e) (str e))
            (when-not (identical? root e) (str "; caused by " (.getName (class root)) ": " (ex-message root)))))))
 
+(defn- upgrade-op
+  "Upgrades the manager. The whole answer goes out once the new manager is ready, before this one starts
+  stopping (which closes the connection); returns ::answered."
+  [{:keys [transport jar] :as msg} server]
+  (ps/upgrade! server {:jar (not-empty (str jar))
+                       :on-ready (fn [{:keys [pid millis]}]
+                                   (t/send transport (response-for msg {:pid pid :millis millis}))
+                                   (t/send transport (response-for msg {:status #{:done}})))})
+  ::answered)
+
 (defn- control-op [{:keys [op transport] :as msg} ^PreforkServer server]
   (try
     (let [answer (case op
@@ -239,13 +249,15 @@
                    "prefork/stats" (formatted msg :stats #(ps/stats server) #(lines (ps/stats server)))
                    "prefork/resize" {:bounds (wire (ps/resize! server (bounds-params msg)))}
                    "prefork/reload" (do (ps/reload! server) {:reloading "true"})
+                   "prefork/upgrade" (upgrade-op msg server)
                    "prefork/stop" {:stopping (if (= "true" (str (:now msg))) "now" "graceful")}
                    "prefork/eval" (eval-op msg server)
                    "prefork/eval-in-workers" (eval-in-workers-op msg server)
                    (throw (ex-info (str "unknown prefork op " op) {})))
-          status (:status answer)]
-      (t/send transport (response-for msg (dissoc answer :status)))
-      (t/send transport (response-for msg {:status (conj (or status #{}) :done)}))
+          status (when (map? answer) (:status answer))]
+      (when-not (= ::answered answer)
+        (t/send transport (response-for msg (dissoc answer :status)))
+        (t/send transport (response-for msg {:status (conj (or status #{}) :done)})))
       (when (= op "prefork/stop")
         (if (= "now" (:stopping answer)) (.shutdownNow server) (.shutdown server))))
     (catch Exception e
@@ -301,6 +313,9 @@
                                               :optional {"min-servers" "integer" "max-servers" "integer"
                                                          "min-spare-servers" "integer" "max-spare-servers" "integer"}
                                               :returns {"bounds" "The bounds now in force."}}
+                            "prefork/upgrade" {:doc "Zero-downtime upgrade of the manager: a new manager (this one's command line, or jar) inherits the listeners, control plane, metrics port and pid file; once it is ready this one stops gracefully. Fails (error) when the new manager is not ready within startTimeout: it is stopped and this one carries on."
+                                               :optional {"jar" "path of the jar the new manager runs (default: this manager's command line)"}
+                                               :returns {"pid" "The new manager's pid." "millis" "How long until it was ready."}}
                             "prefork/reload" {:doc "Graceful reload: a new generation of workers from the code on disk replaces the old one."
                                               :returns {"reloading" "\"true\""}}
                             "prefork/eval-in-workers" {:doc (str "Evaluates code in every live worker (not in the manager), whatever it is: "

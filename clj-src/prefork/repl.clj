@@ -1,7 +1,8 @@
 (ns prefork.repl
   "prefork.server's control functions for the REPL of a server's control plane: the same names, without the
   server argument; each acts on prefork.server/*server*, which the control plane binds in every session.
-  (require '[prefork.repl :as p]) then (p/status), (p/workers), (p/stats), (p/resize! {:max-servers 8}), (p/reload!)."
+  (require '[prefork.repl :as p]) then (p/status), (p/workers), (p/stats), (p/resize! {:max-servers 8}), (p/reload!),
+  (p/upgrade!)."
   (:require [prefork.server :as ps]))
 
 (set! *warn-on-reflection* true)
@@ -16,6 +17,7 @@
 (defn status "See prefork.server/status." [] (ps/status (server)))
 (defn resize! "See prefork.server/resize!." [bounds] (ps/resize! (server) bounds))
 (defn reload! "See prefork.server/reload!." [] (ps/reload! (server)))
+(defn upgrade! "See prefork.server/upgrade!." ([] (ps/upgrade! (server))) ([opts] (ps/upgrade! (server) opts)))
 (defn server-port "See prefork.server/server-port." [] (ps/server-port (server)))
 (defn nrepl-port "See prefork.server/nrepl-port." [] (ps/nrepl-port (server)))
 (defn watch-ns! "See prefork.server/watch-ns!." [ns] (ps/watch-ns! (server) ns))

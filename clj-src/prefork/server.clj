@@ -237,6 +237,22 @@
   (.reload (java-server server))
   nil)
 
+(defn upgrade!
+  "Zero-downtime upgrade of the manager: a new manager process (this one's command line, or `:jar` path as
+  what it runs) inherits the listening sockets, the control plane's and metrics' ports and the pid file; once
+  it is ready (within :start-timeout) this server stops gracefully. Returns {:pid new-manager-pid :millis n}
+  when the new manager is ready; throws (ex-info with :kind ::upgrade-failed and the reason) when it failed,
+  and this server carries on. `on-ready` (a fn of that map, optional) runs before this server starts stopping."
+  ([server] (upgrade! server {}))
+  ([server {:keys [jar on-ready]}]
+   (let [done (fn [^prefork.UpgradeResult r] {:pid (.pid r) :millis (.toMillis (.took r))})
+         result (try (.upgrade (java-server server) (some-> jar str (java.nio.file.Path/of (make-array String 0)))
+                               (reify java.util.function.Consumer
+                                 (accept [_ r] (when on-ready (on-ready (done r))))))
+                     (catch java.io.IOException e
+                       (throw (ex-info (ex-message e) {:kind ::upgrade-failed} e))))]
+     (done result))))
+
 (defn- result-map
   "One worker's result: :status and :value, and for an error its details (:root-class :root-message :ex-data
   :line :column, each when known)."

@@ -2,6 +2,7 @@ package prefork;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +15,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import prefork.manager.AccessLogFile;
 import prefork.manager.ClassDataArchive;
-import prefork.manager.ControlPlane;
 import prefork.manager.ListenerPool;
-import prefork.manager.MetricsEndpoint;
+import prefork.manager.ManagerEndpoints;
+import prefork.manager.ManagerUpgrade;
 import prefork.manager.PidFile;
 import prefork.manager.Pools;
 import prefork.manager.ProcessFacts;
@@ -29,6 +31,7 @@ import prefork.manager.SignalHandlers;
 import prefork.manager.StatusTable;
 import prefork.manager.SocketActivation;
 import prefork.manager.SystemdNotify;
+import prefork.manager.UpgradeHandover;
 
 /**
  * A running prefork server: the manager's handle on its listening sockets, worker pools (one per listener) and
@@ -46,8 +49,8 @@ public final class PreforkServer implements AutoCloseable {
     private final AtomicInteger reloads = new AtomicInteger();
     private final ServiceNotifier notifier;
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
-    private volatile ControlPlane controlPlane = ControlPlane.NONE;
-    private volatile MetricsEndpoint metrics = MetricsEndpoint.NONE;
+    private final ManagerEndpoints endpoints;
+    private final ManagerUpgrade upgrade;
     private volatile Runnable restoreSignals = () -> {};
     private volatile Reaper reaper;
 
@@ -58,6 +61,8 @@ public final class PreforkServer implements AutoCloseable {
         this.accessLog = accessLog;
         this.notifier = new ServiceNotifier(notify);
         this.watched.addAll(config.watchedNamespaces());
+        this.endpoints = new ManagerEndpoints(this, this.pools, pidFile, config);
+        this.upgrade = new ManagerUpgrade(config, this.pools, endpoints, notifier);
         this.terminated = CompletableFuture.allOf(pools.stream().map(ListenerPool::terminated)
                 .toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
                     archive.abandon();
@@ -65,12 +70,10 @@ public final class PreforkServer implements AutoCloseable {
                     if (reaper != null) {
                         reaper.close();
                     }
-                    controlPlane.close();
-                    metrics.close();
+                    endpoints.close();
                     if (accessLog != null) {
                         accessLog.close();
                     }
-                    pidFile.remove();
                     restoreSignals.run();
                 });
     }
@@ -88,12 +91,16 @@ public final class PreforkServer implements AutoCloseable {
     /**
      * Binds every listener (or takes the sockets systemd passed: {@link SocketActivation}) and the control plane,
      * runs the start hooks, spawns the pools and waits for them, then tells systemd (READY=1) when NOTIFY_SOCKET
-     * is set; on any failure closes everything and rethrows.
+     * is set; on any failure closes everything and rethrows. The new manager of an upgrade ({@link
+     * UpgradeHandover}) binds the control plane and metrics and writes the pid file last, once the old manager
+     * has released them.
      */
-    static PreforkServer start(ServerConfig config) throws IOException {
+    static PreforkServer start(ServerConfig given) throws IOException {
+        UpgradeHandover handover = UpgradeHandover.fromEnvironment(given.log());
+        ServerConfig config = handover.ports(given);
         ManagerHooks hooks = config.hooks();
         List<ListenerPool> pools = new ArrayList<>();
-        PidFile pidFile = PidFile.check(config.get(Options.PID_FILE));
+        PidFile pidFile = PidFile.check(config.get(Options.PID_FILE), handover.parent());
         ClassDataArchive archive = ClassDataArchive.forConfig(config);
         List<SocketActivation.InheritedSocket> inherited = SocketActivation.take(config);
         SystemdNotify notify = SystemdNotify.fromEnvironment(config.log());
@@ -104,11 +111,9 @@ public final class PreforkServer implements AutoCloseable {
             Pools.open(config, inherited, archive, accessLog, pools);
             server = new PreforkServer(config, pools, pidFile, archive, accessLog, notify);
             PreforkServer handle = server;
-            if (config.controlPlane()) {
-                server.controlPlane = ControlPlane.start(server, config);
+            if (!handover.active()) {
+                server.endpoints.open();
             }
-            server.metrics = MetricsEndpoint.start(server, pools, config);
-            pidFile.write();
             startHook(() -> hooks.postBind(handle));
             startHook(() -> hooks.preSignalSetup(handle));
             if (config.get(Options.HANDLE_SIGNALS)) {
@@ -117,6 +122,9 @@ public final class PreforkServer implements AutoCloseable {
             startHook(() -> hooks.postSignalSetup(handle));
             startHook(() -> hooks.preInitChildren(handle));
             pools.forEach(pool -> pool.start(handle, handle.notifier.pool()));
+            if (handover.active()) {
+                server.endpoints.prepare(); // while the workers boot
+            }
             for (ListenerPool pool : pools) {
                 pool.awaitReady(config.get(Options.START_TIMEOUT));
             }
@@ -132,15 +140,17 @@ public final class PreforkServer implements AutoCloseable {
                 server.reaper.close();
             }
             server.notifier.ready(server.stats());
+            server.endpoints.takeOver(handover);
+            server.upgrade.started();
             return server;
         } catch (IOException | RuntimeException | Error e) {
+            handover.abandon();
             pools.forEach(ListenerPool::abort);
             inherited.forEach(socket -> socket.listener().close());
             notify.close();
             pidFile.remove();
             if (server != null) {
-                server.controlPlane.close();
-                server.metrics.close();
+                server.endpoints.close();
                 server.restoreSignals.run();
             }
             if (accessLog != null) {
@@ -188,12 +198,12 @@ public final class PreforkServer implements AutoCloseable {
 
     /** The control plane's TCP port, or -1 when it has none (or it listens on a Unix socket). */
     public int controlPlanePort() {
-        return controlPlane.port();
+        return endpoints.controlPlanePort();
     }
 
     /** The metrics port (bound, when 0 was asked for), or -1 when the server has none. */
     public int metricsPort() {
-        return metrics.port();
+        return endpoints.metricsPort();
     }
 
     /**
@@ -325,6 +335,19 @@ public final class PreforkServer implements AutoCloseable {
     public Set<String> watchNamespace(String ns) {
         watched.add(ns);
         return watchedNamespaces();
+    }
+
+    /**
+     * Zero-downtime upgrade of the manager: starts a new manager process from this one's command line (or with
+     * {@code jar}, null for none, as what it runs) that inherits the listening sockets, the control-plane and
+     * metrics ports and the pid file; once it is ready (within startTimeout) runs {@code onReady}, then stops
+     * this server gracefully (the process that called start() decides whether to exit: the launcher does) and
+     * returns. Throws IOException saying why the new manager failed (it is stopped, this server carries on),
+     * IllegalStateException when an upgrade is under way or done or impossible here (reusePort, PID 1),
+     * IllegalArgumentException for a jar that is not a file.
+     */
+    public UpgradeResult upgrade(Path jar, Consumer<UpgradeResult> onReady) throws IOException {
+        return upgrade.run(jar, onReady);
     }
 
     /** Starts a graceful shutdown with the gracefulTimeout option as deadline; returns at once. */

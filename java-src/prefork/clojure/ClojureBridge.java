@@ -73,6 +73,22 @@ public final class ClojureBridge {
         return new ControlPlane(bound instanceof Number n ? n.intValue() : -1, (AutoCloseable) nrepl, socket);
     }
 
+    /** Loads the control plane's Clojure code (seconds on a busy machine) without binding anything. */
+    public static void loadControlPlane() {
+        Clojure.var("clojure.core", "require").invoke(Clojure.read("prefork.nrepl"));
+        Clojure.var("clojure.core", "require").invoke(Clojure.read("prefork.repl"));
+    }
+
+    /** Closes the listening socket of an nREPL server that {@link #startControlPlane} started; open connections stay. */
+    public static void stopAccepting(Object nrepl) {
+        Object socket = ((Map<?, ?>) nrepl).get(Keyword.intern("server-socket"));
+        try {
+            ((java.io.Closeable) socket).close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static Object map(Object... keysAndValues) {
         Object[] items = keysAndValues.clone();
         for (int i = 0; i < items.length; i += 2) {

@@ -74,6 +74,8 @@ public final class Ctl {
             case "resize" -> "bounds: " + bounds(answer.get("bounds"));
             case "reload" -> "reload: a new generation of workers starts; the old ones stop once it is ready";
             case "stop" -> "stopping (" + answer.get("stopping") + ")";
+            case "upgrade" -> "upgraded: the new manager pid " + answer.get("pid") + " is ready (after "
+                    + answer.get("millis") + " ms); this one stops its workers gracefully and exits";
             case "eval" -> answer.containsKey("results") ? results(answer.get("results"))
                     : String.valueOf(answer.get("value"));
             default -> String.valueOf(answer);
@@ -119,6 +121,9 @@ public final class Ctl {
                   resize [--min-servers N] [--max-servers N] [--min-spare-servers N] [--max-spare-servers N]
                   reload                             graceful reload, as HUP
                   stop [--now]                       graceful stop, as TERM; --now kills the workers at once
+                  upgrade [--jar PATH]               zero-downtime upgrade: a new manager (this command line, or
+                                                     -jar PATH) takes the sockets over; waits until it is ready
+                                                     (default --timeout 600 here)
                   eval [--ns NS] CODE                evaluate Clojure CODE in the manager (- reads it from stdin)
                   eval --workers [--ns NS] [--worker-timeout SECONDS] CODE
                                                      evaluate CODE in every live worker, one line per worker

@@ -41,6 +41,7 @@ record CtlArguments(String host, int port, Path socket, long timeoutMillis, Stri
         String host = null;
         Path socket = null;
         double timeout = 30;
+        boolean timeoutGiven = false;
         int i = 0;
         for (; i < args.length && args[i].startsWith("-"); i++) {
             String flag = args[i];
@@ -52,7 +53,10 @@ record CtlArguments(String host, int port, Path socket, long timeoutMillis, Stri
                 case "--nrepl-port" -> port = number(flag, value, 0, 65535);
                 case "--nrepl-bind" -> host = value;
                 case "--nrepl-socket" -> socket = Path.of(value);
-                case "--timeout" -> timeout = seconds(flag, value);
+                case "--timeout" -> {
+                    timeout = seconds(flag, value);
+                    timeoutGiven = true;
+                }
                 case "--config" -> {
                     Properties file = config(value);
                     port = port != null || file.getProperty("nrepl-port") == null ? port
@@ -96,11 +100,34 @@ record CtlArguments(String host, int port, Path socket, long timeoutMillis, Stri
                 }
             }
             case "resize" -> resize(request, rest);
+            case "upgrade" -> {
+                upgrade(request, rest);
+                deadline = timeoutGiven ? deadline : UPGRADE_WAIT_MILLIS;
+            }
             case "eval" -> deadline = Math.max(deadline, eval(request, rest) + 10_000);
             default -> throw new Usage("unknown command " + command);
         }
         return new CtlArguments(socket != null ? null : host == null ? "127.0.0.1" : host, socket != null ? -1 : port,
                 socket, deadline, command, request, json);
+    }
+
+    /** How long upgrade waits for the answer without --timeout: the server answers within its startTimeout. */
+    static final long UPGRADE_WAIT_MILLIS = 600_000;
+
+    /** {@code upgrade [--jar PATH]}: the path is made absolute here (the server's working directory may differ). */
+    private static void upgrade(Map<String, Object> request, List<String> rest) throws Usage {
+        request.put("op", CtlProtocol.UPGRADE);
+        if (rest.isEmpty()) {
+            return;
+        }
+        if (rest.size() != 2 || !rest.get(0).equals("--jar")) {
+            throw new Usage("upgrade takes only --jar PATH, not " + String.join(" ", rest));
+        }
+        Path jar = Path.of(rest.get(1)).toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new Usage("--jar=\"" + rest.get(1) + "\" is not a file");
+        }
+        request.put("jar", jar.toString());
     }
 
     private static CtlArguments help() {

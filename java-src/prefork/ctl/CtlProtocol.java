@@ -32,6 +32,11 @@ package prefork.ctl;
  *       workers may take (default 10)</td><td>the manager: {@code "value"} (printed) and {@code "out"}; the
  *       workers: {@code "results"}, a list of {@code {"pid" "status" "value"}} (status ok, error or timeout),
  *       and {@code "error"} in the status if any worker's is not ok</td></tr>
+ *   <tr><td>{@value #UPGRADE}</td><td>{@code "jar"}: the absolute path of the jar the new manager runs
+ *       (optional: this manager's command line)</td><td>once the new manager is ready: {@code "pid"} (its pid) and
+ *       {@code "millis"} (how long it took); this manager then stops gracefully and closes the connection. A
+ *       new manager that is not ready within startTimeout is stopped: {@code "error"}, and the old one carries
+ *       on</td></tr>
  * </table>
  */
 final class CtlProtocol {
@@ -42,6 +47,7 @@ final class CtlProtocol {
     static final String RELOAD = "prefork/reload";
     static final String STOP = "prefork/stop";
     static final String EVAL = "prefork/eval";
+    static final String UPGRADE = "prefork/upgrade";
 
     private CtlProtocol() {}
 }

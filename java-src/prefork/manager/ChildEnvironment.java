@@ -8,12 +8,12 @@ import java.util.Set;
 /**
  * The environment the manager's children (workers, the class data archive's training JVM) get: the manager's
  * own, less systemd's variables, which are meant for the manager only (a worker must neither take the
- * sockets of LISTEN_FDS nor send to NOTIFY_SOCKET).
+ * sockets of LISTEN_FDS nor send to NOTIFY_SOCKET), and less an upgrade's PREFORK_UPGRADE.
  */
 public final class ChildEnvironment {
     /** The variables children never get. */
     public static final Set<String> MANAGER_ONLY = Set.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
-            "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID");
+            "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", UpgradeHandover.VARIABLE);
 
     private ChildEnvironment() {}
 

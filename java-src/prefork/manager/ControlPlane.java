@@ -18,6 +18,7 @@ public final class ControlPlane implements AutoCloseable {
     private final AutoCloseable nrepl;
     private final Path socket;
     private boolean closed;
+    private boolean released;
 
     /** @param port the bound TCP port, or -1 for a Unix socket; @param socket the Unix socket file, or null */
     public ControlPlane(int port, AutoCloseable nrepl, Path socket) {
@@ -51,7 +52,24 @@ public final class ControlPlane implements AutoCloseable {
         return port;
     }
 
-    /** Stops the nREPL server and removes its socket file; idempotent, never throws. */
+    /**
+     * Closes the listening socket only, and removes the socket file: connections open carry on (a ctl upgrade
+     * gets its answer), a new manager can bind the same port or path. For an upgrade; never throws.
+     */
+    public synchronized void stopAccepting() {
+        if (closed || released || nrepl == null) {
+            return;
+        }
+        released = true;
+        try {
+            prefork.clojure.ClojureBridge.stopAccepting(nrepl);
+        } catch (RuntimeException ignored) {
+            // closing a listening socket: nothing more to do
+        }
+        deleteSocketFile();
+    }
+
+    /** Stops the nREPL server and removes its socket file (unless {@link #stopAccepting} did); idempotent, never throws. */
     @Override
     public synchronized void close() {
         if (closed || nrepl == null) {
@@ -63,6 +81,12 @@ public final class ControlPlane implements AutoCloseable {
         } catch (Exception ignored) {
             // the server is going away anyway
         }
+        if (!released) {
+            deleteSocketFile();
+        }
+    }
+
+    private void deleteSocketFile() {
         if (socket != null) {
             try {
                 Files.deleteIfExists(socket);

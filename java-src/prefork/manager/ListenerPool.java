@@ -210,6 +210,20 @@ public final class ListenerPool {
         return new ListenerPool(specs, supervisor, resources);
     }
 
+    /** The listening socket's fd, for a new manager to inherit at an upgrade; -1 once closed. */
+    public int listenerFd() {
+        NativeListener listener = resources.listener;
+        return listener == null ? -1 : listener.fd();
+    }
+
+    /** After an upgrade: closing this pool leaves a Unix socket's file to the new manager. */
+    public void handedOver() {
+        NativeListener listener = resources.listener;
+        if (listener != null) {
+            listener.keepFile();
+        }
+    }
+
     /** The (first) listener, with its bound port. */
     public ListenerSpec spec() {
         return spec;

@@ -29,6 +29,7 @@ public final class NativeListener implements AutoCloseable {
     private final int fd;
     private final InetSocketAddress address;
     private final Path unixPath;
+    private volatile boolean keepFile;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private NativeListener(int fd, InetSocketAddress address, Path unixPath) {
@@ -208,9 +209,14 @@ public final class NativeListener implements AutoCloseable {
         return new int[] {view.getInt(24), view.getInt(28)};
     }
 
+    /** Makes {@link #close} leave the Unix socket file in place (a new manager serves it after an upgrade). */
+    public void keepFile() {
+        keepFile = true;
+    }
+
     /**
      * Closes the manager's copy of the socket (workers keep theirs until they stop); removes a Unix socket
-     * file. Idempotent.
+     * file (unless {@link #keepFile}). Idempotent.
      */
     @Override
     public void close() {
@@ -220,7 +226,7 @@ public final class NativeListener implements AutoCloseable {
             }
             Native.closeQuietly(fd);
         }
-        if (unixPath != null) {
+        if (unixPath != null && !keepFile) {
             try {
                 Files.deleteIfExists(unixPath);
             } catch (IOException ignored) {

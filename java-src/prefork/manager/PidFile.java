@@ -43,9 +43,17 @@ public final class PidFile {
 
     /** Throws IOException naming the option and the file when a running server holds it, or it holds no pid. */
     public static PidFile check(Path path) throws IOException {
+        return check(path, -1);
+    }
+
+    /**
+     * {@link #check(Path)}, except that the file may name {@code handingOver} (the manager this one replaces at
+     * an upgrade, which holds it until then; -1 for none).
+     */
+    public static PidFile check(Path path, long handingOver) throws IOException {
         if (path != null) {
             OptionalLong holder = read(path);
-            if (holder.isPresent() && heldByRunningServer(path, holder.getAsLong())) {
+            if (holder.isPresent() && holder.getAsLong() != handingOver && heldByRunningServer(path, holder.getAsLong())) {
                 throw new IOException("pidFile=\"" + path + "\" names process " + holder.getAsLong()
                         + ", which is running: is another server using it?");
             }
@@ -53,10 +61,17 @@ public final class PidFile {
         return new PidFile(path);
     }
 
-    /** Writes this process's id into a new file moved over the path, and keeps it locked until {@link #remove}. */
+    /**
+     * Writes this process's id into a new file moved over the path, and keeps it locked until {@link #remove}.
+     * Called again (an upgrade that failed), it replaces whatever the path holds now.
+     */
     public synchronized void write() throws IOException {
         if (path == null) {
             return;
+        }
+        if (held != null) {
+            held.close();
+            held = null;
         }
         Path temporary = path.resolveSibling("." + path.getFileName() + "." + HexFormat.of().formatHex(randomBytes()) + ".tmp");
         FileChannel channel = null;

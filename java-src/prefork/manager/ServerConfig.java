@@ -98,6 +98,13 @@ public final class ServerConfig {
         return given == null ? List.of() : given;
     }
 
+    /** This configuration with {@code option} set to {@code value} (not null), checked no further. */
+    public <T> ServerConfig with(Option<T> option, T value) {
+        Map<Option<?>, Object> changed = new java.util.HashMap<>(values);
+        changed.put(option, value);
+        return new ServerConfig(childClass, Map.copyOf(changed), bounds, listeners, classpath, hooks, log);
+    }
+
     /** The value of {@code option}: the one given, else its default (null for an option that is off). */
     @SuppressWarnings("unchecked")
     public <T> T get(Option<T> option) {

@@ -84,6 +84,15 @@ public final class ServiceNotifier {
                 + generation);
     }
 
+    /**
+     * An upgrade handed over to {@code pid}: MAINPID= that pid (this manager's stop that follows is not the
+     * service's: no STOPPING=1).
+     */
+    public synchronized void handedOver(long pid) {
+        stopping = true;
+        notify.send("MAINPID=" + pid + "\nSTATUS=upgraded: the new manager pid " + pid + " serves");
+    }
+
     /** A shutdown starts: STOPPING=1 (once). */
     public synchronized void stopping() {
         if (!stopping) {

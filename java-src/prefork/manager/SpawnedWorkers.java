@@ -269,7 +269,7 @@ final class SpawnedWorkers implements WorkerProcesses {
     }
 
     /** A NULL-terminated char*[] in native memory; {@code keepAlive} holds the strings until the call returns. */
-    private static Pointer stringArray(List<String> strings, List<Pointer> keepAlive) {
+    static Pointer stringArray(List<String> strings, List<Pointer> keepAlive) {
         int pointerSize = Native.runtime().addressSize();
         Pointer array = Memory.allocateDirect(Native.runtime(), (long) (strings.size() + 1) * pointerSize, true);
         for (int i = 0; i < strings.size(); i++) {

@@ -112,7 +112,7 @@ class CtlIT extends WithLaunchedManager {
         assertTrue(!Files.exists(socket), "the socket file is removed");
     }
 
-    private static String nreplPort(String line) {
+    static String nreplPort(String line) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("^prefork: nREPL control plane on 127\\.0\\.0\\.1:(\\d+) ")
                 .matcher(line);
         assertTrue(m.find(), line);

@@ -50,6 +50,22 @@ class CtlUsageTest {
     }
 
     @Test
+    void upgradeTakesAnExistingJarMadeAbsoluteAndWaitsLonger(@TempDir Path dir) throws Exception {
+        Path jar = Files.writeString(dir.resolve("new.jar"), "x");
+        CtlArguments plain = CtlArguments.parse(new String[] {"--nrepl-port", "7001", "upgrade"});
+        assertEquals(Map.of("op", "prefork/upgrade"), plain.request());
+        assertEquals(CtlArguments.UPGRADE_WAIT_MILLIS, plain.timeoutMillis());
+        CtlArguments withJar = CtlArguments.parse(new String[] {"--nrepl-port", "7001", "--timeout", "5", "upgrade",
+                "--jar", jar.toString()});
+        assertEquals(jar.toAbsolutePath().toString(), withJar.request().get("jar"));
+        assertEquals(5000, withJar.timeoutMillis());
+        assertEquals(2, run("--nrepl-port", "7001", "upgrade", "--jar", dir.resolve("missing.jar").toString()));
+        assertTrue(err().contains("--jar=\"" + dir.resolve("missing.jar") + "\" is not a file"), err());
+        assertEquals(2, run("--nrepl-port", "7001", "upgrade", "--now"));
+        assertTrue(err().contains("upgrade takes only --jar PATH, not --now"), err());
+    }
+
+    @Test
     void helpExitsZeroAndAServerOutOfReachOne(@TempDir Path dir) {
         assertEquals(0, run("help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("eval --workers"));
