@@ -22,16 +22,12 @@ import prefork.manager.ListenerPool;
 import prefork.manager.ManagerEndpoints;
 import prefork.manager.ManagerUpgrade;
 import prefork.manager.PidFile;
-import prefork.manager.Pools;
 import prefork.manager.ProcessFacts;
 import prefork.manager.Reaper;
 import prefork.manager.ServerConfig;
 import prefork.manager.ServiceNotifier;
-import prefork.manager.SignalHandlers;
 import prefork.manager.StatusTable;
-import prefork.manager.SocketActivation;
 import prefork.manager.SystemdNotify;
-import prefork.manager.UpgradeHandover;
 
 /**
  * A running prefork server: the manager's handle on its listening sockets, worker pools (one per listener) and
@@ -47,14 +43,14 @@ public final class PreforkServer implements AutoCloseable {
     private final AtomicInteger stopSignals = new AtomicInteger();
     private final AccessLogFile accessLog;
     private final AtomicInteger reloads = new AtomicInteger();
-    private final ServiceNotifier notifier;
+    final ServiceNotifier notifier;
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
-    private final ManagerEndpoints endpoints;
-    private final ManagerUpgrade upgrade;
-    private volatile Runnable restoreSignals = () -> {};
-    private volatile Reaper reaper;
+    final ManagerEndpoints endpoints;
+    final ManagerUpgrade upgrade;
+    volatile Runnable restoreSignals = () -> {};
+    volatile Reaper reaper;
 
-    private PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive,
+    PreforkServer(ServerConfig config, List<ListenerPool> pools, PidFile pidFile, ClassDataArchive archive,
             AccessLogFile accessLog, SystemdNotify notify) {
         this.config = config;
         this.pools = List.copyOf(pools);
@@ -86,88 +82,6 @@ public final class PreforkServer implements AutoCloseable {
     /** A builder for a server whose workers run the named BaseChild subclass (checked at start). */
     public static ServerBuilder builder(String childClassName) {
         return new ServerBuilder(childClassName);
-    }
-
-    /**
-     * Binds every listener (or takes the sockets systemd passed: {@link SocketActivation}) and the control plane,
-     * runs the start hooks, spawns the pools and waits for them, then tells systemd (READY=1) when NOTIFY_SOCKET
-     * is set; on any failure closes everything and rethrows. The new manager of an upgrade ({@link
-     * UpgradeHandover}) binds the control plane and metrics and writes the pid file last, once the old manager
-     * has released them.
-     */
-    static PreforkServer start(ServerConfig given) throws IOException {
-        UpgradeHandover handover = UpgradeHandover.fromEnvironment(given.log());
-        ServerConfig config = handover.ports(given);
-        ManagerHooks hooks = config.hooks();
-        List<ListenerPool> pools = new ArrayList<>();
-        PidFile pidFile = PidFile.check(config.get(Options.PID_FILE), handover.parent());
-        ClassDataArchive archive = ClassDataArchive.forConfig(config);
-        List<SocketActivation.InheritedSocket> inherited = SocketActivation.take(config);
-        SystemdNotify notify = SystemdNotify.fromEnvironment(config.log());
-        PreforkServer server = null;
-        AccessLogFile accessLog = AccessLogFile.open(config);
-        try {
-            startHook(hooks::preBind);
-            Pools.open(config, inherited, archive, accessLog, pools);
-            server = new PreforkServer(config, pools, pidFile, archive, accessLog, notify);
-            PreforkServer handle = server;
-            if (!handover.active()) {
-                server.endpoints.open();
-            }
-            startHook(() -> hooks.postBind(handle));
-            startHook(() -> hooks.preSignalSetup(handle));
-            if (config.get(Options.HANDLE_SIGNALS)) {
-                server.restoreSignals = SignalHandlers.install(server, hooks);
-            }
-            startHook(() -> hooks.postSignalSetup(handle));
-            startHook(() -> hooks.preInitChildren(handle));
-            pools.forEach(pool -> pool.start(handle, handle.notifier.pool()));
-            if (handover.active()) {
-                server.endpoints.prepare(); // while the workers boot
-            }
-            for (ListenerPool pool : pools) {
-                pool.awaitReady(config.get(Options.START_TIMEOUT));
-            }
-            startHook(() -> hooks.postInitChildren(handle));
-            for (ListenerPool pool : pools) {
-                config.log().log("serving " + String.join(", ", pool.specs().stream().map(ListenerSpec::toString)
-                        .toList()) + " with " + config.bounds().minServers() + " workers ready");
-            }
-            archive.createIfMissing();
-            server.reaper = Reaper.startIfPidOne(() -> handle.workers().stream().map(WorkerInfo::pid)
-                    .collect(java.util.stream.Collectors.toSet()), config.log());
-            if (server.isTerminated()) {
-                server.reaper.close();
-            }
-            server.notifier.ready(server.stats());
-            server.endpoints.takeOver(handover);
-            server.upgrade.started();
-            return server;
-        } catch (IOException | RuntimeException | Error e) {
-            handover.abandon();
-            pools.forEach(ListenerPool::abort);
-            inherited.forEach(socket -> socket.listener().close());
-            notify.close();
-            pidFile.remove();
-            if (server != null) {
-                server.endpoints.close();
-                server.restoreSignals.run();
-            }
-            if (accessLog != null) {
-                accessLog.close();
-            }
-            throw e;
-        }
-    }
-
-    private static void startHook(prefork.manager.HookRunner.Body body) throws IOException {
-        try {
-            body.run();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("a start hook failed: " + e, e);
-        }
     }
 
     /** The first listener's bound port (the real one when 0 was asked for); 0 for a Unix socket. */

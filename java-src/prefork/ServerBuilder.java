@@ -369,7 +369,7 @@ public final class ServerBuilder {
 
     /** Validates every option, binds, spawns minServers workers and returns once they are ready. */
     public PreforkServer start() throws IOException {
-        return PreforkServer.start(validate());
+        return ServerStartup.start(validate());
     }
 
     /**
