@@ -91,6 +91,29 @@ class DispatchIT {
     }
 
     @Test
+    void theManagerRefusesDeniedAndOverTheLimitPeersBeforeAnyWorkerSeesThem() throws Exception {
+        Path access = dir.resolve("access.log");
+        try (PreforkServer server = dispatching(2, 2).addListener("tcp://[::1]:0").deny("127.0.0.1/32")
+                .maxConnectionsPerAddress(1).accessLog(access.toString()).start()) {
+            int v6 = server.listeners().get(1).port();
+            try (Socket denied = new Socket()) {
+                denied.connect(new InetSocketAddress("127.0.0.1", server.port()), Clients.TIMEOUT_MILLIS);
+                assertNull(readLine(denied.getInputStream(), denied, Clients.TIMEOUT_MILLIS), "closed, no greeting");
+            }
+            try (Held first = Held.tcp(new InetSocketAddress("::1", v6)); Socket second = new Socket()) {
+                second.connect(new InetSocketAddress("::1", v6), Clients.TIMEOUT_MILLIS);
+                assertNull(readLine(second.getInputStream(), second, Clients.TIMEOUT_MILLIS),
+                        "a second connection from ::1 is over the limit of 1 while the first is served");
+                assertTrue(first.pid > 0);
+            }
+            Await.until(LIMIT, "the served connection's access line",
+                    () -> Files.exists(access) && Files.readString(access).contains("outcome=served"));
+            List<String> lines = Files.readAllLines(access);
+            assertEquals(1, lines.size(), "only the served connection reached a worker: " + lines);
+        }
+    }
+
+    @Test
     void killNineOfAWorkerHoldingAConnectionLosesOnlyThatConnection() throws Exception {
         try (PreforkServer server = dispatching(3, 3).start()) {
             Held victim = Held.tcp(server.port());
