@@ -94,6 +94,8 @@ class SocketActivationIT {
         assertTrue(Math.abs(System.nanoTime() / 1000 - usec) < LIMIT.toNanos() / 1000, "CLOCK_MONOTONIC: " + usec);
         notify.awaitLine(LIMIT, "READY=1");
         assertEquals(2, manager.count("reload: generation 2 is ready"), "READY=1 once both pools' generation 2 is up");
+        // generation 1 is stopped after generation 2 is ready: until then its idle worker may still accept
+        Await.until(LIMIT, "the first generation's tcp worker has exited", () -> !Processes.alive(first));
         long afterReload = Clients.pidFrom(port);
         assertTrue(afterReload != first && manager.workers().contains(afterReload), "a new worker serves");
 
