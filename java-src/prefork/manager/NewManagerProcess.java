@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import prefork.internal.LibC;
 import prefork.internal.Native;
 
@@ -22,7 +20,6 @@ import prefork.internal.Native;
  * LISTEN_FDNAMES and {@link UpgradeHandover#VARIABLE}.
  */
 final class NewManagerProcess {
-    private static final short SETSIGDEF = 0x04, SETSIGMASK = 0x08;
     private static final int F_DUPFD_CLOEXEC = 1030, POLLIN = 1;
     /** Variables that describe this manager's start, not the new one's. */
     private static final Set<String> NOT_PASSED = Set.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_PID",
@@ -89,35 +86,11 @@ final class NewManagerProcess {
     }
 
     private static long spawn(List<String> argv, List<String> env, List<Integer> fds, int first) throws IOException {
-        LibC c = Native.libc();
-        Pointer actions = Memory.allocateDirect(Native.runtime(), 512);
-        Pointer attributes = Memory.allocateDirect(Native.runtime(), 1024);
-        Pointer empty = Memory.allocateDirect(Native.runtime(), 128);
-        Pointer all = Memory.allocateDirect(Native.runtime(), 128);
-        c.posix_spawn_file_actions_init(actions);
-        c.posix_spawnattr_init(attributes);
-        try {
-            for (int i = 0; i < fds.size(); i++) {
-                c.posix_spawn_file_actions_adddup2(actions, fds.get(i), first + i);
-            }
-            c.posix_spawn_file_actions_addclosefrom_np(actions, first + fds.size());
-            c.sigemptyset(empty);
-            c.sigfillset(all);
-            c.posix_spawnattr_setsigmask(attributes, empty);
-            c.posix_spawnattr_setsigdefault(attributes, all);
-            c.posix_spawnattr_setflags(attributes, (short) (SETSIGDEF | SETSIGMASK));
-            List<Pointer> keepAlive = new ArrayList<>();
-            int[] pid = new int[1];
-            int error = c.posix_spawn(pid, argv.get(0), actions, attributes, SpawnedWorkers.stringArray(argv, keepAlive),
-                    SpawnedWorkers.stringArray(env, keepAlive));
-            if (error != 0) {
-                throw Native.error("cannot start the new manager " + argv.get(0), error);
-            }
-            return pid[0];
-        } finally {
-            c.posix_spawn_file_actions_destroy(actions);
-            c.posix_spawnattr_destroy(attributes);
+        List<ProcessSpawn.Fd> placed = new ArrayList<>();
+        for (int i = 0; i < fds.size(); i++) {
+            placed.add(new ProcessSpawn.Fd(fds.get(i), first + i));
         }
+        return ProcessSpawn.spawn("the new manager", argv, env, placed, first + fds.size(), false);
     }
 
     /**

@@ -4,7 +4,6 @@ import prefork.internal.LibC;
 import prefork.internal.Native;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,8 +11,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import prefork.internal.ControlProtocol;
 import prefork.internal.WorkerFds;
 
@@ -28,7 +25,6 @@ import prefork.internal.WorkerFds;
  * stall the caller for more than {@link #SEND_LIMIT_NANOS}.
  */
 final class SpawnedWorkers implements WorkerProcesses {
-    private static final short SETPGROUP = 0x02, SETSIGDEF = 0x04, SETSIGMASK = 0x08;
     static final long SEND_LIMIT_NANOS = 2_000_000_000L;
 
     private final Command command;
@@ -154,48 +150,19 @@ final class SpawnedWorkers implements WorkerProcesses {
 
     /** {@code dispatchFd}: the worker's end of its dispatch socket, or -1 outside dispatch mode. */
     private long spawn(List<String> argv, int controlReadFd, int outputFd, int dispatchFd) throws IOException {
-        LibC c = Native.libc();
-        Pointer actions = Memory.allocateDirect(Native.runtime(), 512);
-        Pointer attributes = Memory.allocateDirect(Native.runtime(), 1024);
-        Pointer empty = Memory.allocateDirect(Native.runtime(), 128);
-        Pointer all = Memory.allocateDirect(Native.runtime(), 128);
-        c.posix_spawn_file_actions_init(actions);
-        c.posix_spawnattr_init(attributes);
-        try {
-            c.posix_spawn_file_actions_adddup2(actions, listenerFd, WorkerFds.LISTENER);
-            c.posix_spawn_file_actions_adddup2(actions, outputFd, 1);
-            c.posix_spawn_file_actions_adddup2(actions, outputFd, 2);
-            c.posix_spawn_file_actions_adddup2(actions, controlReadFd, WorkerFds.CONTROL);
-            c.posix_spawn_file_actions_adddup2(actions, scoreboardFd, WorkerFds.SCOREBOARD);
-            c.posix_spawn_file_actions_adddup2(actions, repliesFd, WorkerFds.REPLIES);
-            if (accessLogFd >= 0 || dispatchFd >= 0) {
-                c.posix_spawn_file_actions_adddup2(actions, accessLogFd >= 0 ? accessLogFd : listenerFd,
-                        WorkerFds.ACCESS_LOG);
-            }
-            if (dispatchFd >= 0) {
-                c.posix_spawn_file_actions_adddup2(actions, dispatchFd, WorkerFds.DISPATCH);
-            }
-            c.posix_spawn_file_actions_addclosefrom_np(actions, (dispatchFd >= 0 ? WorkerFds.DISPATCH
-                    : accessLogFd >= 0 ? WorkerFds.ACCESS_LOG : WorkerFds.REPLIES) + 1);
-            c.sigemptyset(empty);
-            c.sigfillset(all);
-            c.posix_spawnattr_setsigmask(attributes, empty);
-            c.posix_spawnattr_setsigdefault(attributes, all);
-            c.posix_spawnattr_setpgroup(attributes, 0);
-            c.posix_spawnattr_setflags(attributes, (short) (SETPGROUP | SETSIGDEF | SETSIGMASK));
-            List<Pointer> keepAlive = new ArrayList<>();
-            Pointer argvArray = stringArray(argv, keepAlive);
-            Pointer envArray = stringArray(ChildEnvironment.entries(environment), keepAlive);
-            int[] pid = new int[1];
-            int error = c.posix_spawn(pid, argv.get(0), actions, attributes, argvArray, envArray);
-            if (error != 0) {
-                throw Native.error("cannot start worker " + argv.get(0), error);
-            }
-            return pid[0];
-        } finally {
-            c.posix_spawn_file_actions_destroy(actions);
-            c.posix_spawnattr_destroy(attributes);
+        List<ProcessSpawn.Fd> fds = new ArrayList<>(List.of(new ProcessSpawn.Fd(listenerFd, WorkerFds.LISTENER),
+                new ProcessSpawn.Fd(outputFd, 1), new ProcessSpawn.Fd(outputFd, 2),
+                new ProcessSpawn.Fd(controlReadFd, WorkerFds.CONTROL), new ProcessSpawn.Fd(scoreboardFd, WorkerFds.SCOREBOARD),
+                new ProcessSpawn.Fd(repliesFd, WorkerFds.REPLIES)));
+        if (accessLogFd >= 0 || dispatchFd >= 0) {
+            fds.add(new ProcessSpawn.Fd(accessLogFd >= 0 ? accessLogFd : listenerFd, WorkerFds.ACCESS_LOG));
         }
+        if (dispatchFd >= 0) {
+            fds.add(new ProcessSpawn.Fd(dispatchFd, WorkerFds.DISPATCH));
+        }
+        int closeFrom = (dispatchFd >= 0 ? WorkerFds.DISPATCH : accessLogFd >= 0 ? WorkerFds.ACCESS_LOG
+                : WorkerFds.REPLIES) + 1;
+        return ProcessSpawn.spawn("worker", argv, ChildEnvironment.entries(environment), fds, closeFrom, true);
     }
 
     @Override
@@ -266,20 +233,5 @@ final class SpawnedWorkers implements WorkerProcesses {
     public void close() {
         controls.values().forEach(ControlPipe::close);
         controls.clear();
-    }
-
-    /** A NULL-terminated char*[] in native memory; {@code keepAlive} holds the strings until the call returns. */
-    static Pointer stringArray(List<String> strings, List<Pointer> keepAlive) {
-        int pointerSize = Native.runtime().addressSize();
-        Pointer array = Memory.allocateDirect(Native.runtime(), (long) (strings.size() + 1) * pointerSize, true);
-        for (int i = 0; i < strings.size(); i++) {
-            byte[] bytes = strings.get(i).getBytes(StandardCharsets.UTF_8);
-            Pointer text = Memory.allocateDirect(Native.runtime(), bytes.length + 1, true);
-            text.put(0, bytes, 0, bytes.length);
-            keepAlive.add(text);
-            array.putPointer((long) i * pointerSize, text);
-        }
-        keepAlive.add(array);
-        return array;
     }
 }
