@@ -193,7 +193,7 @@ public final class ListenerPool {
                     config.log());
             AddressPolicy policy = config.addressPolicy();
             if (!policy.open()) {
-                // the worker's own check (Admission) still runs; here a refused peer never reaches a worker
+                // applied here only (dispatch workers have no Admission): a refused peer never reaches a worker
                 resources.dispatcher.policy((listener1, peer) -> peer == null || policy.check(peer.getAddress(),
                         address -> scoreboard.busyFrom(address, -1) + 1) == AddressPolicy.Verdict.ADMIT);
             }

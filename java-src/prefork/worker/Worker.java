@@ -126,8 +126,8 @@ public final class Worker {
         access.bootstrap(child, spec.protocol(), launch.childProperties());
         if (launch.dispatch()) {
             access.initialize(child);
-            return new Worker(instance, scoreboard, child, null, control.requestLock(),
-                    Admission.of(launch, scoreboard, instance.slot()));
+            // the dispatcher has applied the address policy, and TLS is refused in this mode: nothing to admit
+            return new Worker(instance, scoreboard, child, null, control.requestLock(), null);
         }
         Channel listener = launch.reusePortBacklog() > 0
                 ? bindOwnSocket(child, spec, launch.reusePortBacklog())
