@@ -3,7 +3,6 @@ package prefork;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +33,7 @@ class ControlPlaneOwnerIT extends WithLaunchedManager {
 
     @BeforeEach
     void directoryNobodyCanEnter() throws IOException {
-        assumeTrue("root".equals(System.getProperty("user.name")), "acting as another user needs root (setpriv)");
+        OtherUsers.assumeNobodyCanReachTheCheckout();
         Files.createDirectories(DIR);
         Files.setPosixFilePermissions(DIR, PosixFilePermissions.fromString("rwxr-xr-x"));
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +31,7 @@ class PidFileSafetyIT {
 
     @BeforeEach
     void stickyDirectory() throws IOException, InterruptedException {
-        assumeTrue("root".equals(System.getProperty("user.name")), "acting as another user needs root (setpriv)");
+        OtherUsers.assumeNobodyCanReachTheCheckout();
         if (Files.exists(DIR)) {
             try (Stream<Path> files = Files.list(DIR)) {
                 for (Path file : files.toList()) {
