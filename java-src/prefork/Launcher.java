@@ -58,6 +58,23 @@ public final class Launcher {
             exit(2, "prefork: " + e.messageFor(Option.Surface.LAUNCHER) + " (see --help)");
             return;
         }
+        if (!request.checkOnly()) {
+            prefork.internal.Native.preload(); // jnr loads while the handler and the options are checked
+        }
+        try {
+            prefork.manager.ServerConfig config = request.builder().childClassName().equals(ClojureChild.class.getName())
+                    ? request.builder().validate() : null; // validating twice costs a Java handler's start 0.1 s
+            if (config != null && config.controlPlane()) {
+                // the control plane evaluates code in the handler's namespace here first: load it now
+                ClojureBridge.requireHandler(config.childProperties().get("handler"), request.application());
+            }
+        } catch (InvalidOptionException e) {
+            exit(2, "prefork: " + e.messageFor(Option.Surface.LAUNCHER));
+            return;
+        } catch (IllegalArgumentException e) {
+            exit(2, "prefork: " + e.getMessage());
+            return;
+        }
         if (request.checkOnly()) {
             try {
                 request.builder().validate();
@@ -212,10 +229,33 @@ public final class Launcher {
 
     private static ServerBuilder builderFor(String handler, ClassLoader application) {
         if (handler.contains("/")) {
-            ClojureBridge.requireHandler(handler, application);
+            requireNamespaceFile(handler, application);
             return PreforkServer.builder(ClojureChild.class).childProperty("handler", handler);
         }
         return PreforkServer.builder(handler);
+    }
+
+    /**
+     * Checks, without loading Clojure, that a Clojure handler's namespace has a file on the class path, as
+     * Clojure's {@code require} looks for one (NS__init.class, NS.clj or NS.cljc, dots as slashes, dashes as
+     * underscores); the manager loads the namespace itself only for the control plane ({@link #main}), since
+     * Clojure's start-up would delay the first worker by about half a second. Whether the var exists is then
+     * checked by the first worker, which fails the start naming it. Throws IllegalArgumentException, one line.
+     */
+    private static void requireNamespaceFile(String symbol, ClassLoader application) {
+        int slash = symbol.indexOf('/');
+        if (slash < 1 || slash == symbol.length() - 1) {
+            throw new IllegalArgumentException("handler \"" + symbol + "\" is not a fully-qualified symbol (my.ns/handle)");
+        }
+        String base = symbol.substring(0, slash).replace('-', '_').replace('.', '/');
+        ClassLoader loader = application != null ? application : Launcher.class.getClassLoader();
+        for (String suffix : List.of("__init.class", ".clj", ".cljc")) {
+            if (loader.getResource(base + suffix) != null) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException("handler \"" + symbol + "\" cannot be loaded: Could not locate " + base
+                + "__init.class, " + base + ".clj or " + base + ".cljc on classpath.");
     }
 
     private static void usage(PrintStream out) {

@@ -23,12 +23,18 @@ import prefork.manager.ServerConfig;
 public final class ServerBuilder {
     /**
      * Worker JVM flags chosen for quick start-up and a small footprint, on measured figures (BENCHMARKS.md):
-     * C1 only, the serial collector, a small initial heap, no perf data file, and no macro spec checks in
-     * Clojure workers (the manager already loaded the handler's namespace with them).
+     * C1 only, the serial collector, a small initial heap, no perf data file, no macro spec checks in Clojure
+     * workers, and the class data archives mapped at the address they were made for
+     * ({@code ArchiveRelocationMode=0}, a diagnostic flag): relocated to a random address (the default of
+     * current JDK 17 and 25 builds) every page of the JDK's and prefork's archives is rewritten, and each
+     * worker then holds about 10 MB of private copies instead of sharing them with the pool. The price is
+     * that the archived class metadata sits at the same address in every worker (ASLR does not move it);
+     * {@code workerJvmOptions("-XX:ArchiveRelocationMode=1")} restores relocation.
      */
     public static final List<String> DEFAULT_WORKER_JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xms8m", "-Xmx256m",
-            "-XX:-UsePerfData", "-Xshare:auto", "-Dclojure.spec.skip-macros=true");
+            "-XX:-UsePerfData", "-Xshare:auto", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
+            "-Dclojure.spec.skip-macros=true");
 
     private final String childClass;
     private final Map<Option<?>, Object> values = new LinkedHashMap<>();
@@ -37,6 +43,11 @@ public final class ServerBuilder {
 
     ServerBuilder(String childClass) {
         this.childClass = Objects.requireNonNull(childClass, "childClass");
+    }
+
+    /** The child class's name, as given. */
+    String childClassName() {
+        return childClass;
     }
 
     /** Sets {@code option} to {@code value}, checked; a repeatable option's value is added to those given before. */

@@ -27,6 +27,7 @@ final class ServerStartup {
      * has released them.
      */
     static PreforkServer start(ServerConfig given) throws IOException {
+        prefork.internal.Native.preload(); // listeners and spawning need it; it loads while the rest is prepared
         UpgradeHandover handover = UpgradeHandover.fromEnvironment(given.log());
         ServerConfig config = handover.ports(given);
         ManagerHooks hooks = config.hooks();

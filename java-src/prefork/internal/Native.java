@@ -31,22 +31,59 @@ public final class Native {
      */
     static final String JFFI_UNSAFE_DISABLED = "jffi.unsafe.disabled";
 
+    /**
+     * jnr-ffi generates a bytecode binding class per interface unless this property is false; its reflective
+     * binding instead takes about 130 ms less of the manager's start-up (measured, BENCHMARKS.md), which comes
+     * before the first worker can be spawned, for a few microseconds more per call (calls spawn, reap and poll;
+     * in dispatch mode, two per connection). A value set by the user is kept.
+     */
+    static final String JNR_ASM_ENABLED = "jnr.ffi.asm.enabled";
+
+    /** Sets jnr's properties (above) that the user has not set; before the first binding is loaded. */
+    static void configureJnr() {
+        for (String[] property : new String[][] {{JFFI_UNSAFE_DISABLED, "true"}, {JNR_ASM_ENABLED, "false"}}) {
+            if (System.getProperty(property[0]) == null) {
+                System.setProperty(property[0], property[1]);
+            }
+        }
+    }
+
     private static final class Holder {
         static {
-            if (System.getProperty(JFFI_UNSAFE_DISABLED) == null) {
-                System.setProperty(JFFI_UNSAFE_DISABLED, "true");
-            }
+            configureJnr();
         }
 
         static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
         static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean PRELOADING = new java.util.concurrent.atomic.AtomicBoolean();
+
     private Native() {}
 
     /** The C library, loaded on first use. */
     public static LibC libc() {
         return Holder.LIBC;
+    }
+
+    /**
+     * Starts loading {@link #libc()} on a daemon thread and returns at once: the manager calls it first thing, so
+     * that jnr's binding (about 0.1 s) loads while the configuration is read and checked, not after. Errors are
+     * left for the first real call to report.
+     */
+    public static void preload() {
+        if (PRELOADING.getAndSet(true)) {
+            return;
+        }
+        Thread loader = new Thread(() -> {
+            try {
+                libc();
+            } catch (Throwable e) {
+                // reported by the first call that needs the library
+            }
+        }, "prefork-native-preload");
+        loader.setDaemon(true);
+        loader.start();
     }
 
     /** The jnr runtime of {@link #libc()}, for allocating native memory. */

@@ -25,9 +25,7 @@ public final class SocketCalls {
 
     private static final class Holder {
         static {
-            if (System.getProperty(Native.JFFI_UNSAFE_DISABLED) == null) {
-                System.setProperty(Native.JFFI_UNSAFE_DISABLED, "true");
-            }
+            Native.configureJnr();
         }
 
         static final Calls CALLS = LibraryLoader.create(Calls.class).load("c");

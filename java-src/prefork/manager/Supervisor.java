@@ -121,9 +121,9 @@ final class Supervisor implements Runnable {
         thread = Thread.currentThread();
         try {
             HookRunner.run(config.log(), "preLoop", () -> hooks.preLoop(server));
-            while (!finished) {
-                tasks.runWaiting(workers.values().stream().anyMatch(w -> !w.ready) ? STARTING_TICK_MILLIS : TICK_MILLIS,
-                        config.log());
+            for (boolean first = true; !finished; first = false) { // the first turn spawns at once
+                tasks.runWaiting(first ? 0 : workers.values().stream().anyMatch(w -> !w.ready) ? STARTING_TICK_MILLIS
+                        : TICK_MILLIS, config.log());
                 try {
                     step();
                     events.turn(this::stats);
@@ -251,6 +251,9 @@ final class Supervisor implements Runnable {
         saturation.observe(idle == 0 && starting == 0 && current.size() >= bounds.maxServers(), bounds.maxServers(),
                 System.nanoTime());
         int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting);
+        if (!everReady) { // the first worker boots alone (sooner than with the rest competing), then the rest
+            spawn = Math.min(spawn, starting == 0 ? 1 : 0);
+        }
         for (int i = 0; i < spawn && backoff.maySpawn() && shutdownDeadline == null; i++) {
             spawn();
         }

@@ -44,12 +44,12 @@ final class WorkerCommand {
 
     /**
      * What dispatch-mode workers need: the JDK's channel class for a received descriptor is opened to
-     * prefork (see {@code prefork.worker.DispatchedConnections}), and jnr (recvmsg) may call native code. jnr's
-     * reflective binding instead of its generated one: measured, it saves a worker about 0.13 s of CPU and
-     * 8 MB at start-up, for two calls per connection.
+     * prefork (see {@code prefork.worker.DispatchedConnections}), and jnr (recvmsg) may call native code. jnr
+     * binds reflectively there as in the manager ({@code prefork.internal.Native#configureJnr}): measured, that
+     * saves a worker about 0.13 s of CPU and 8 MB at start-up, for two calls per connection.
      */
     static final List<String> DISPATCH_JVM_OPTIONS = List.of("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--enable-native-access=ALL-UNNAMED", "-Djnr.ffi.asm.enabled=false");
+            "--enable-native-access=ALL-UNNAMED");
 
     /** Who workers run as, or null for the manager's own user. */
     WorkerUser user() {

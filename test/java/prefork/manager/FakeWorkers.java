@@ -88,6 +88,11 @@ final class FakeWorkers implements WorkerProcesses {
         return done;
     }
 
+    /** Every worker still booting (spawned while {@link #bootHangs}) becomes ready. */
+    void finishBoots() {
+        slots.values().forEach(slot -> scoreboard.compareAndSetState(slot, Scoreboard.STARTING, Scoreboard.IDLE));
+    }
+
     /** Every busy worker finishes its request. */
     void releaseAll() {
         slots.values().forEach(slot -> scoreboard.compareAndSetState(slot, Scoreboard.BUSY, Scoreboard.IDLE));

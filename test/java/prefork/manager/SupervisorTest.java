@@ -33,6 +33,8 @@ class SupervisorTest {
     private Path file;
     private FakeWorkers workers;
     private Supervisor supervisor;
+    /** Whether the fake workers of the next start hang in boot (never ready) until the test lets them. */
+    private boolean bootsHangFromStart;
 
     private void start(PoolBounds bounds) throws IOException {
         start(bounds, Duration.ofSeconds(60));
@@ -43,6 +45,7 @@ class SupervisorTest {
         Files.write(file, new byte[(int) Scoreboard.SIZE]);
         Scoreboard scoreboard = Scoreboard.map(file);
         workers = new FakeWorkers(scoreboard);
+        workers.bootHangs = bootsHangFromStart;
         ServerConfig config = PreforkServer.builder(EchoChild.class).log(log).hooks(hooks).minServers(bounds.minServers())
                 .maxServers(bounds.maxServers()).minSpareServers(bounds.minSpareServers())
                 .maxSpareServers(bounds.maxSpareServers()).startTimeout(startTimeout).validate();
@@ -67,6 +70,27 @@ class SupervisorTest {
 
     private long count(WorkerState state) {
         return snapshot().stream().filter(w -> w.state() == state).count();
+    }
+
+    /** Waits until the supervisor has taken at least {@code turns} turns (each task runs between two turns). */
+    private void awaitTurns(int turns) {
+        for (int i = 0; i <= turns; i++) {
+            CompletableFuture<Void> ran = new CompletableFuture<>();
+            supervisor.submit(() -> ran.complete(null));
+            ran.join();
+        }
+    }
+
+    @Test
+    void theFirstWorkerBootsAloneAndTheRestOfMinServersFollowOnceItIsReady() throws Exception {
+        bootsHangFromStart = true;
+        start(new PoolBounds(4, 8, 1, 4));
+        awaitTurns(10);
+        assertEquals(1, workers.spawns.get(), "until a worker has been ready, one boots at a time");
+        workers.bootHangs = false;
+        workers.finishBoots();
+        Await.until(Duration.ofSeconds(5), "minServers ready", () -> count(WorkerState.IDLE) == 4);
+        assertEquals(4, workers.spawns.get(), "then the other three at once, and no more");
     }
 
     @Test

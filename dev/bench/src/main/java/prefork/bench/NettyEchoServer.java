@@ -54,7 +54,7 @@ public final class NettyEchoServer {
                         channel.pipeline().addLast(new LineBasedFrameDecoder(8192, false, false), new LineEcho());
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                .bind(new InetSocketAddress("127.0.0.1", Integer.getInteger("bench.port", 0))).sync().channel();
         Channel udp = new Bootstrap().group(workers).channel(datagramChannel).handler(new DatagramEcho())
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         System.out.println("bench: netty transport " + (epoll ? "epoll" : "nio"));

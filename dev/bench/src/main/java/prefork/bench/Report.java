@@ -26,6 +26,7 @@ final class Report {
         ratios(md, results, options);
         RoundRatios.append(md, results, options, servers);
         startup(md, results);
+        firstEcho(md, results);
         memory(md, results);
         Targets.verdicts(md, results, options);
         Details.append(md, results, options);
@@ -117,7 +118,7 @@ final class Report {
             if (figures.isEmpty()) {
                 continue;
             }
-            startupRow(md, handler, "pool of 5 started together (manager log)", figures, StartupProbe.Figures::pool);
+            startupRow(md, handler, "pool of 5 at start: the first alone, then 4 together (manager log)", figures, StartupProbe.Figures::pool);
             startupRow(md, handler, "replacement after SIGKILL, 4 idle workers (manager log)", figures,
                     StartupProbe.Figures::respawn);
             startupRow(md, handler, "one worker at a time (manager log)", figures, StartupProbe.Figures::solo);
@@ -130,6 +131,25 @@ final class Report {
         md.append("\nThe manager notices a ready worker on its 50 ms supervisor tick, so \"ready in\" is late by 0–50 ms. "
                 + "The last row has no such delay but includes accepting and serving the first connection "
                 + "(timestamps: the log's wall clock to the client's, 1 ms resolution).\n\n");
+    }
+
+    private static void firstEcho(StringBuilder md, Results results) {
+        if (results.firstEcho.isEmpty()) {
+            return;
+        }
+        md.append("## Start to first echo, ms\n\n");
+        md.append("| server | n | median | min | max |\n|---|---:|---:|---:|---:|\n");
+        Map<String, List<Double>> rows = new LinkedHashMap<>();
+        for (Results.FirstEchoRow row : results.firstEcho) {
+            rows.computeIfAbsent(row.server(), k -> new ArrayList<>())
+                    .addAll(row.millis().stream().map(Long::doubleValue).toList());
+        }
+        rows.forEach((server, all) -> md.append("| ").append(server).append(" | ").append(all.size()).append(" | ")
+                .append(Stats.number(Stats.median(all))).append(" | ").append(Stats.number(Stats.min(all)))
+                .append(" | ").append(Stats.number(Stats.max(all))).append(" |\n"));
+        md.append("\nFrom starting the server's process to the first line echoed, a client connecting every "
+                + "millisecond to a port chosen beforehand. prefork: the manager JVM, binding, spawning and one worker's "
+                + "start (its class data archive exists: a restart, not the first start after installing).\n\n");
     }
 
     private static void startupRow(StringBuilder md, String handler, String what, List<StartupProbe.Figures> figures,
@@ -166,7 +186,9 @@ final class Report {
 
     static List<Workload> workloads(Suite.Options options) {
         List<Workload> all = new ArrayList<>(options.tcpWorkloads());
-        all.add(options.udpWorkload());
+        if (options.selected(options.udpWorkload())) {
+            all.add(options.udpWorkload());
+        }
         return all;
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The benchmark suite, run by dev/bench/run: worker start-up and idle memory of prefork's Java and Clojure
@@ -27,7 +28,8 @@ import java.util.Set;
  * that variant, repeatable); --operator measures the operator surface instead ({@link OperatorBench}; report
  * dev/bench/results-DATE-operator.md), with --baseline-jar JAR (an older prefork.jar to compare "all off" with)
  * and --compare-jar JAR (another build, run with its defaults and with its access log on), --parts
- * ctl,scrape,features,units (a subset of the operator measurements).
+ * ctl,scrape,features,units (a subset of the operator measurements), --workloads a,b (a subset of the workloads by
+ * label, dashes for spaces: short-c1, short-c10, short-c50, persistent-c10, udp-c10).
  */
 public final class Suite {
     private Suite() {}
@@ -46,6 +48,7 @@ public final class Suite {
             progress("round " + round + " of " + options.rounds() + ", load average " + before);
             if (!options.skipStartup()) {
                 startup(options, results, round);
+                firstEcho(servers, options, results, round);
             }
             List<ServerSpec> order = new ArrayList<>(servers);
             if (round % 2 == 0) {
@@ -107,6 +110,20 @@ public final class Suite {
         }
     }
 
+    private static void firstEcho(List<ServerSpec> servers, Options options, Results results, int round) {
+        for (ServerSpec spec : servers) {
+            progress("start to first echo: " + spec.name());
+            try {
+                List<Long> millis = FirstEcho.measure(spec, options.root());
+                results.firstEcho.add(new Results.FirstEchoRow(round, spec.name(), millis));
+                progress(spec.name() + " start to first echo, ms: " + millis);
+            } catch (Exception e) {
+                results.missing.add("start to first echo / " + spec.name() + " (round " + round + "): " + e.getMessage());
+                progress("FAILED: " + e.getMessage());
+            }
+        }
+    }
+
     private static void measure(ServerSpec spec, Options options, Results results, int round) throws Exception {
         progress(spec.name() + ": starting (" + Procs.loadAverage() + ")");
         ServerProcess server = null;
@@ -122,7 +139,7 @@ public final class Suite {
             Thread.sleep(2000);
             results.memory.add(new Results.MemoryRow(round, spec.name(), "idle, 2 s after load",
                     Memory.of(server.handle())));
-            if (spec.udpCommand() == null) {
+            if (spec.udpCommand() == null && options.selected(options.udpWorkload())) {
                 run(options.udpWorkload(), spec.name(), server.awaitListening("udp", Duration.ofSeconds(5)), server,
                         results, round);
             }
@@ -132,7 +149,7 @@ public final class Suite {
         } finally {
             stop(server);
         }
-        if (spec.udpCommand() != null) {
+        if (spec.udpCommand() != null && options.selected(options.udpWorkload())) {
             measureSeparateUdp(spec, options, results, round);
         }
     }
@@ -181,7 +198,7 @@ public final class Suite {
     /** The suite's options; see the class comment. */
     record Options(Path root, int rounds, Duration warmup, Duration duration, Path out, Set<String> servers,
             boolean skipStartup, List<String> preforkFlags, List<Variant> variants, boolean operator,
-            Path baselineJar, Path compareJar, Set<String> parts) {
+            Path baselineJar, Path compareJar, Set<String> parts, Set<String> workloads) {
         static Options parse(String[] args) {
             Path root = Path.of(".");
             int rounds = 1;
@@ -196,6 +213,7 @@ public final class Suite {
             Path baselineJar = null;
             Path compareJar = null;
             Set<String> parts = new java.util.TreeSet<>(List.of("ctl", "scrape", "features", "units"));
+            Set<String> workloads = Set.of();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--root" -> root = Path.of(args[++i]);
@@ -218,6 +236,7 @@ public final class Suite {
                     case "--baseline-jar" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
                     case "--compare-jar" -> compareJar = Path.of(args[++i]).toAbsolutePath();
                     case "--parts" -> parts = new java.util.TreeSet<>(List.of(args[++i].split(",")));
+                    case "--workloads" -> workloads = Set.of(args[++i].replace('-', ' ').split(","));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -235,7 +254,7 @@ public final class Suite {
             }
             return new Options(root.toAbsolutePath().normalize(), rounds, Duration.ofSeconds(warmup),
                     Duration.ofSeconds(duration), out, servers, skipStartup, List.copyOf(preforkFlags),
-                    List.copyOf(variants), operator, baselineJar, compareJar, parts);
+                    List.copyOf(variants), operator, baselineJar, compareJar, parts, workloads);
         }
 
         private static String[] nameValue(String arg, String option) {
@@ -246,15 +265,21 @@ public final class Suite {
             return new String[] {arg.substring(0, eq), arg.substring(eq + 1)};
         }
 
+        /** The TCP workloads to run: all four, or those --workloads names. */
         List<Workload> tcpWorkloads() {
-            return List.of(new Workload(Workload.Kind.SHORT, 1, warmup, duration),
+            return Stream.of(new Workload(Workload.Kind.SHORT, 1, warmup, duration),
                     new Workload(Workload.Kind.SHORT, 10, warmup, duration),
                     new Workload(Workload.Kind.SHORT, 50, warmup, duration),
-                    new Workload(Workload.Kind.PERSISTENT, 10, warmup, duration));
+                    new Workload(Workload.Kind.PERSISTENT, 10, warmup, duration)).filter(this::selected).toList();
         }
 
         Workload udpWorkload() {
             return new Workload(Workload.Kind.UDP, 10, warmup, duration);
+        }
+
+        /** Whether --workloads (empty: all) names this one. */
+        boolean selected(Workload workload) {
+            return workloads.isEmpty() || workloads.contains(workload.label());
         }
     }
 }

@@ -20,7 +20,7 @@ import java.util.concurrent.Executors;
  * prefork.examples.EchoChild does. UDP: the same number of threads each block in receive on one socket.
  * Prints "bench: listening on tcp 127.0.0.1:P" and "... udp 127.0.0.1:Q"; runs until killed or until its stdin
  * closes (the suite exited).
- * Usage: ThreadPoolEchoServer [threads]
+ * Usage: ThreadPoolEchoServer [threads]; -Dbench.port=P: TCP on port P (default 0: any free port)
  */
 public final class ThreadPoolEchoServer {
     private ThreadPoolEchoServer() {}
@@ -29,7 +29,7 @@ public final class ThreadPoolEchoServer {
         ParentWatch.exitOnStdinEof();
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        ServerSocket server = new ServerSocket(0, 1024, loopback);
+        ServerSocket server = new ServerSocket(Integer.getInteger("bench.port", 0), 1024, loopback);
         DatagramSocket datagrams = new DatagramSocket(new InetSocketAddress(loopback, 0));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         for (int i = 0; i < threads; i++) {
