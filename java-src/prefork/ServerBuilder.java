@@ -154,6 +154,13 @@ public final class ServerBuilder {
     /** Requests a worker handles before it is replaced; 0 = unlimited (default 0). */
     public ServerBuilder maxRequests(long value) { return set(Options.MAX_REQUESTS, value); }
 
+    /**
+     * With true, a shortage of spare workers spawns more even while every CPU of the machine is busy (default
+     * false: then only minServers is kept, since a JVM's start takes CPU from the serving workers; set it for
+     * handlers that wait on other machines while this one is busy with other work).
+     */
+    public ServerBuilder growWhenCpuBusy(boolean value) { return set(Options.GROW_WHEN_CPU_BUSY, value); }
+
     /** Adds a random 0..value to each worker's maxRequests so workers do not all restart together (default 0). */
     public ServerBuilder maxRequestsJitter(long value) { return set(Options.MAX_REQUESTS_JITTER, value); }
 

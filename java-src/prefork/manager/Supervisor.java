@@ -44,6 +44,7 @@ final class Supervisor implements Runnable {
     private final Runnable releaseResources;
     private final Map<Integer, WorkerHandle> workers = new TreeMap<>();
     private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
+    private final CpuBusy cpu;
     private final BootBackoff backoff;
     private final LingeringGroups lingering;
     private final HungWorkers hung;
@@ -78,6 +79,7 @@ final class Supervisor implements Runnable {
         this.hung = new HungWorkers(config, scoreboard, processes);
         this.accessLog = accessLog;
         this.saturation = new SaturationWatch(config.log());
+        this.cpu = new CpuBusy(config.log(), config.get(Options.GROW_WHEN_CPU_BUSY));
         this.generations = new Generations(config.log(), code::clearRecorded);
         this.lingering = new LingeringGroups(processes, config.log(), config.get(Options.GRACEFUL_TIMEOUT).toNanos());
         code.attach(this::submit, this::livePids, this::replaceStale, processes, config.log());
@@ -250,7 +252,8 @@ final class Supervisor implements Runnable {
         }
         saturation.observe(idle == 0 && starting == 0 && current.size() >= bounds.maxServers(), bounds.maxServers(),
                 System.nanoTime());
-        int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting);
+        boolean hold = cpu.holdSpares(idle + starting < bounds.minSpareServers(), current.size(), System.nanoTime());
+        int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting, hold);
         if (!everReady) { // the first worker boots alone (sooner than with the rest competing), then the rest
             spawn = Math.min(spawn, starting == 0 ? 1 : 0);
         }

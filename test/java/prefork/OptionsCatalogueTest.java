@@ -60,6 +60,7 @@ class OptionsCatalogueTest {
         sample("max-servers", "9", "9");
         sample("min-spare-servers", "1", "1");
         sample("max-spare-servers", "4", "4");
+        sample("grow-when-cpu-busy", "true", "true");
         sample("max-requests", "1000", "1000");
         sample("max-requests-jitter", "50", "50");
         sample("timeout", "2.5", "5/2");

@@ -31,6 +31,16 @@ class SparePolicyTest {
     }
 
     @Test
+    void whileEveryCpuIsBusyAShortageSpawnsOnlyWhatMinServersLacksAndTheRampWaits() {
+        SparePolicy policy = new SparePolicy(SECOND);
+        assertEquals(1, policy.toSpawn(bounds, 5, 0), "not held: one more");
+        assertEquals(0, policy.toSpawn(bounds, 6, 0, true), "held: no spare worker");
+        assertEquals(0, policy.toSpawn(bounds, 6, 0, true), "still held");
+        assertEquals(2, policy.toSpawn(bounds, 6, 0, false), "released: the ramp goes on from where it was");
+        assertEquals(2, new SparePolicy(SECOND).toSpawn(bounds, 3, 0, true), "held, but minServers is still kept");
+    }
+
+    @Test
     void theRampResetsOnceSparesSuffice() {
         SparePolicy policy = new SparePolicy(SECOND);
         policy.toSpawn(bounds, 5, 0);

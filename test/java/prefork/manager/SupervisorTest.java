@@ -35,6 +35,7 @@ class SupervisorTest {
     private Supervisor supervisor;
     /** Whether the fake workers of the next start hang in boot (never ready) until the test lets them. */
     private boolean bootsHangFromStart;
+    private final java.util.concurrent.atomic.AtomicLong turns = new java.util.concurrent.atomic.AtomicLong();
 
     private void start(PoolBounds bounds) throws IOException {
         start(bounds, Duration.ofSeconds(60));
@@ -50,6 +51,12 @@ class SupervisorTest {
                 .maxServers(bounds.maxServers()).minSpareServers(bounds.minSpareServers())
                 .maxSpareServers(bounds.maxSpareServers()).startTimeout(startTimeout).validate();
         supervisor = new Supervisor(config, java.util.List.of("tcp://127.0.0.1:0"), scoreboard, workers, new CodeBroadcast(), () -> {}, () -> {}, null);
+        supervisor.observe(new PoolEvents() {
+            @Override
+            public void turn(java.util.function.Supplier<ServerStats> stats) {
+                turns.incrementAndGet();
+            }
+        });
         Thread thread = new Thread(supervisor, "supervisor-under-test");
         thread.setDaemon(true);
         thread.start();
@@ -72,13 +79,10 @@ class SupervisorTest {
         return snapshot().stream().filter(w -> w.state() == state).count();
     }
 
-    /** Waits until the supervisor has taken at least {@code turns} turns (each task runs between two turns). */
-    private void awaitTurns(int turns) {
-        for (int i = 0; i <= turns; i++) {
-            CompletableFuture<Void> ran = new CompletableFuture<>();
-            supervisor.submit(() -> ran.complete(null));
-            ran.join();
-        }
+    /** Waits until the supervisor has taken {@code more} turns after this call (PoolEvents.turn counts them). */
+    private void awaitTurns(int more) {
+        long target = turns.get() + more;
+        Await.until(Duration.ofSeconds(10), more + " supervisor turns", () -> turns.get() >= target);
     }
 
     @Test

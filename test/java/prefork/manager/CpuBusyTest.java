@@ -1,0 +1,61 @@
+package prefork.manager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import prefork.CapturingLog;
+
+/** Whether every CPU is busy, read from a stand-in for /proc/stat. */
+class CpuBusyTest {
+    private static final long QUARTER = CpuBusy.SAMPLE_NANOS;
+    @TempDir
+    Path dir;
+    private final CapturingLog log = new CapturingLog();
+
+    private Path stat(long user, long idle, long iowait) throws IOException {
+        Path file = dir.resolve("stat");
+        Files.writeString(file, "cpu  " + user + " 0 100 " + idle + " " + iowait + " 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n");
+        return file;
+    }
+
+    @Test
+    void busyWhenLessThanFivePercentOfTheIntervalWasIdleOrWaiting() throws IOException {
+        Path file = stat(1000, 500, 20);
+        CpuBusy cpu = new CpuBusy(log, false, file);
+        assertFalse(cpu.allBusy(0), "no interval yet");
+        stat(1000 + 97, 500 + 2, 20 + 1);
+        assertTrue(cpu.allBusy(QUARTER), "3 of 100 ticks idle or iowait");
+        stat(1000 + 97 + 90, 500 + 2 + 10, 21);
+        assertTrue(cpu.allBusy(QUARTER + 1), "within the quarter second: the last verdict");
+        assertFalse(cpu.allBusy(2 * QUARTER), "10 of 100 ticks idle");
+    }
+
+    @Test
+    void holdsSparesOnlyWhenShortAndBusyAndNotToldToGrowAndLogsOnceAMinute() throws IOException {
+        Path file = stat(1000, 500, 0);
+        CpuBusy cpu = new CpuBusy(log, false, file);
+        cpu.allBusy(0);
+        stat(1100, 500, 0);
+        assertFalse(cpu.holdSpares(false, 6, QUARTER), "no shortage: nothing held");
+        assertTrue(cpu.holdSpares(true, 6, QUARTER + 1));
+        assertTrue(cpu.holdSpares(true, 6, QUARTER + 2));
+        assertEquals(1, log.lines.stream().filter(l -> l.contains("every CPU is busy")).count(), log.lines.toString());
+        CpuBusy growing = new CpuBusy(log, true, file);
+        growing.allBusy(0);
+        stat(1200, 500, 0);
+        assertFalse(growing.holdSpares(true, 6, QUARTER), "growWhenCpuBusy: never held");
+    }
+
+    @Test
+    void anUnreadableStatIsNeverBusy() {
+        CpuBusy cpu = new CpuBusy(log, false, dir.resolve("missing"));
+        assertFalse(cpu.allBusy(0));
+        assertFalse(cpu.allBusy(QUARTER));
+    }
+}
