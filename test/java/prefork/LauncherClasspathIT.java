@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code java -jar prefork.jar --classpath DIR --handler ...} finds application code that is not in the jar: a Java
  * child class and a Clojure handler, loaded by the manager and by the workers; a Clojure namespace that cannot be
- * found is refused with exit status 2 and one line, as a missing Java class is.
+ * found is refused with exit status 2 and one line, as a missing Java class is; a var missing from a namespace that
+ * is there fails the start (exit status 1) when the first worker boots.
  */
 @Timeout(120)
 class LauncherClasspathIT {
@@ -92,6 +93,18 @@ class LauncherClasspathIT {
                     ? "prefork: handler \"app.outside/handle\" cannot be loaded: Could not locate app/outside__init.class"
                     : "prefork: child class \"app.OutsideChild\" was not found on the classpath"), lines.get(0));
         }
+    }
+
+    @Test
+    void aNamespaceWithoutTheVarFailsTheStartNamingItWhenTheFirstWorkerBoots() throws Exception {
+        // the manager does not load Clojure without the control plane: the first worker finds the var missing
+        Path stderr = Path.of("target", "launcher-classpath-it-no-var.log");
+        Process process = launch(stderr, "--classpath", code.directory.toString(), "--handler", "app.outside/nope");
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the launcher exits");
+        assertEquals(1, process.exitValue(), Files.readString(stderr));
+        String last = Files.readAllLines(stderr).stream().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("prefork: cannot start: no worker could start:")
+                && last.contains("handler app.outside/nope does not name a var"), last);
     }
 
     @Test
