@@ -64,8 +64,9 @@ public final class Launcher {
         try {
             prefork.manager.ServerConfig config = request.builder().childClassName().equals(ClojureChild.class.getName())
                     ? request.builder().validate() : null; // validating twice costs a Java handler's start 0.1 s
-            if (config != null && config.controlPlane()) {
-                // the control plane evaluates code in the handler's namespace here first: load it now
+            if (config != null && (config.controlPlane() || request.checkOnly())) {
+                // the control plane evaluates code in the handler's namespace here first, and --check-config
+                // promises a handler that loads: load it now
                 ClojureBridge.requireHandler(config.childProperties().get("handler"), request.application());
             }
         } catch (InvalidOptionException e) {

@@ -108,6 +108,16 @@ class LauncherClasspathIT {
     }
 
     @Test
+    void checkConfigLoadsTheNamespaceAndRefusesAMissingVarWithExitStatus2() throws Exception {
+        Path stderr = Path.of("target", "launcher-classpath-it-check-no-var.log");
+        Process process = launch(stderr, "--classpath", code.directory.toString(), "--handler", "app.outside/nope",
+                "--check-config");
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the launcher exits");
+        assertEquals(2, process.exitValue(), Files.readString(stderr));
+        assertEquals(List.of("prefork: handler \"app.outside/nope\" does not name a var"), Files.readAllLines(stderr));
+    }
+
+    @Test
     void aMissingEntryIsRefused() throws Exception {
         Path stderr = Path.of("target", "launcher-classpath-it-bad-entry.log");
         Path missing = code.directory.resolve("no-such.jar");
