@@ -61,13 +61,15 @@ public final class Launcher {
         if (!request.checkOnly()) {
             prefork.internal.Native.preload(); // jnr loads while the handler and the options are checked
         }
+        boolean clojure = request.builder().childClassName().equals(ClojureChild.class.getName());
         try {
-            prefork.manager.ServerConfig config = request.builder().childClassName().equals(ClojureChild.class.getName())
-                    ? request.builder().validate() : null; // validating twice costs a Java handler's start 0.1 s
-            if (config != null && (config.controlPlane() || request.checkOnly())) {
-                // the control plane evaluates code in the handler's namespace here first, and --check-config
-                // promises a handler that loads: load it now
-                ClojureBridge.requireHandler(config.childProperties().get("handler"), request.application());
+            if (request.checkOnly() || clojure) { // validating twice would cost a Java handler's start 0.1 s
+                prefork.manager.ServerConfig config = request.builder().validate();
+                if (clojure && (config.controlPlane() || request.checkOnly())) {
+                    // the control plane evaluates code in the handler's namespace here first, and --check-config
+                    // promises a handler that loads: load it now
+                    ClojureBridge.requireHandler(config.childProperties().get("handler"), request.application());
+                }
             }
         } catch (InvalidOptionException e) {
             exit(2, "prefork: " + e.messageFor(Option.Surface.LAUNCHER));
@@ -77,13 +79,6 @@ public final class Launcher {
             return;
         }
         if (request.checkOnly()) {
-            try {
-                request.builder().validate();
-            } catch (InvalidOptionException e) {
-                exit(2, "prefork: " + e.messageFor(Option.Surface.LAUNCHER));
-            } catch (IllegalArgumentException e) {
-                exit(2, "prefork: " + e.getMessage());
-            }
             System.out.println("prefork: configuration OK");
             return;
         }

@@ -13,14 +13,14 @@ import java.nio.file.Path;
 final class CpuBusy {
     static final long SAMPLE_NANOS = 250_000_000L;
     static final double IDLE_FRACTION = 0.05;
+    static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
     private final Path stat;
+    private final prefork.Log log;
+    private final boolean growAnyway;
     private long sampledAt = Long.MIN_VALUE;
     private long idle = -1, total = -1;
     private boolean busy;
-    private final prefork.Log log;
-    private final boolean growAnyway;
     private long loggedAt = Long.MIN_VALUE;
-    static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     /** {@code growAnyway}: the growWhenCpuBusy option (then spares are never held). */
     CpuBusy(prefork.Log log, boolean growAnyway) {

@@ -34,7 +34,7 @@ final class SparePolicy {
      */
     int toSpawn(PoolBounds bounds, int total, int spare, boolean holdSpares) {
         int forMinimum = Math.max(0, bounds.minServers() - total);
-        int spareShort = Math.max(0, bounds.minSpareServers() - spare - forMinimum);
+        int spareShort = spareShortage(bounds, total, spare);
         if (holdSpares && spareShort > 0) {
             return forMinimum;
         }
@@ -46,6 +46,18 @@ final class SparePolicy {
             spawnRate = 1;
         }
         return forMinimum + extra;
+    }
+
+    /**
+     * Whether fewer than minSpareServers workers are idle or starting, counting those minServers still lacks
+     * (they are spawned anyway) as spare.
+     */
+    static boolean sparesShort(PoolBounds bounds, int total, int spare) {
+        return spareShortage(bounds, total, spare) > 0;
+    }
+
+    private static int spareShortage(PoolBounds bounds, int total, int spare) {
+        return Math.max(0, bounds.minSpareServers() - spare - Math.max(0, bounds.minServers() - total));
     }
 
     /**

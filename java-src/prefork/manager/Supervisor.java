@@ -252,7 +252,8 @@ final class Supervisor implements Runnable {
         }
         saturation.observe(idle == 0 && starting == 0 && current.size() >= bounds.maxServers(), bounds.maxServers(),
                 System.nanoTime());
-        boolean hold = cpu.holdSpares(idle + starting < bounds.minSpareServers(), current.size(), System.nanoTime());
+        boolean hold = cpu.holdSpares(SparePolicy.sparesShort(bounds, current.size(), idle + starting), current.size(),
+                System.nanoTime());
         int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting, hold);
         if (!everReady) { // the first worker boots alone (sooner than with the rest competing), then the rest
             spawn = Math.min(spawn, starting == 0 ? 1 : 0);

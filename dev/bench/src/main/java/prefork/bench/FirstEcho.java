@@ -1,7 +1,6 @@
 package prefork.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -62,7 +61,7 @@ final class FirstEcho {
                 socket.connect(address, 1000);
                 socket.setSoTimeout(60_000);
                 socket.getOutputStream().write("first echo\n".getBytes(StandardCharsets.US_ASCII));
-                String reply = readLine(socket.getInputStream());
+                String reply = StartupProbe.readLine(socket.getInputStream());
                 if (!reply.equals("first echo")) {
                     throw new IllegalStateException(server.name() + ": wrong first echo \"" + reply + "\"");
                 }
@@ -78,13 +77,5 @@ final class FirstEcho {
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             return probe.getLocalPort();
         }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c >= 0 && c != '\n' && line.length() < 1024; c = in.read()) {
-            line.append((char) c);
-        }
-        return line.toString();
     }
 }

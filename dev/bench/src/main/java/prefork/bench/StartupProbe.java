@@ -117,7 +117,8 @@ final class StartupProbe {
         return spawned.pid();
     }
 
-    private static String readLine(InputStream in) throws IOException {
+    /** One line (without its newline) read byte by byte, at most 1024 characters; "" at once at EOF. */
+    static String readLine(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); c >= 0 && c != '\n' && line.length() < 1024; c = in.read()) {
             line.append((char) c);
