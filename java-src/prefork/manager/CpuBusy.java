@@ -8,12 +8,16 @@ import java.nio.file.Path;
  * Whether every CPU of the machine is busy, from the first line of /proc/stat ("cpu user nice system idle
  * iowait ..."), sampled at most every {@link #SAMPLE_NANOS}: busy when less than {@link #IDLE_FRACTION} of the
  * CPU time since the previous sample was idle or waiting for I/O. Where /proc/stat cannot be read, never busy.
- * Used by the supervisor only, on its own thread.
+ * Spares are held only while the pool makes progress: when no worker has finished a request for
+ * {@link #STALL_NANOS} (every worker holds a long-lived connection, say), a shortage spawns as usual, or
+ * connections waiting in the accept queue would never be served. Used by the supervisor only, on its own thread.
  */
 final class CpuBusy {
     static final long SAMPLE_NANOS = 250_000_000L;
     static final double IDLE_FRACTION = 0.05;
     static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
+    /** No request finished for this long: the pool is stalled, and spares are not held. */
+    static final long STALL_NANOS = 250_000_000L;
     private final Path stat;
     private final prefork.Log log;
     private final boolean growAnyway;
@@ -21,6 +25,8 @@ final class CpuBusy {
     private long idle = -1, total = -1;
     private boolean busy;
     private long loggedAt = Long.MIN_VALUE;
+    private long handled = -1;
+    private long handledChangedAt;
 
     /** {@code growAnyway}: the growWhenCpuBusy option (then spares are never held). */
     CpuBusy(prefork.Log log, boolean growAnyway) {
@@ -35,16 +41,22 @@ final class CpuBusy {
     }
 
     /**
-     * Whether a shortage of spare workers should spawn nothing now: every CPU is busy and growWhenCpuBusy is off.
-     * Call it on every turn (it samples /proc/stat every {@link #SAMPLE_NANOS}); logs a held shortage at most once
-     * a minute.
+     * Whether a shortage of spare workers should spawn nothing now: every CPU is busy, growWhenCpuBusy is off, and
+     * the pool made progress in the last {@link #STALL_NANOS} ({@code requestsHandled}, the sum of its workers'
+     * request counts, changed). Call it on every turn (it samples /proc/stat every {@link #SAMPLE_NANOS}); logs a
+     * held shortage at most once a minute.
      */
-    boolean holdSpares(boolean spareShort, int workers, long nowNanos) {
-        boolean hold = allBusy(nowNanos) && spareShort && !growAnyway;
+    boolean holdSpares(boolean spareShort, int workers, long requestsHandled, long nowNanos) {
+        if (requestsHandled != handled) {
+            handled = requestsHandled;
+            handledChangedAt = nowNanos;
+        }
+        boolean progressing = nowNanos - handledChangedAt < STALL_NANOS;
+        boolean hold = allBusy(nowNanos) && spareShort && !growAnyway && progressing;
         if (hold && (loggedAt == Long.MIN_VALUE || nowNanos - loggedAt >= LOG_INTERVAL_NANOS)) {
             loggedAt = nowNanos;
-            log.log("spare workers short at " + workers + " workers, but every CPU is busy: not spawning more until"
-                    + " one is idle (growWhenCpuBusy=true spawns anyway)");
+            log.log("spare workers short at " + workers + " workers, but every CPU is busy: not spawning more while"
+                    + " they finish requests (growWhenCpuBusy=true spawns anyway)");
         }
         return hold;
     }

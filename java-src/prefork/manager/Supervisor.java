@@ -242,8 +242,10 @@ final class Supervisor implements Runnable {
         List<WorkerHandle> current = workers.values().stream()
                 .filter(w -> w.generation == generations.current() && !w.stopRequested).toList();
         int starting = 0, idle = 0;
+        long handled = 0;
         for (WorkerHandle worker : current) {
             long state = scoreboard.state(worker.slot);
+            handled += scoreboard.requests(worker.slot);
             if (!worker.ready) {
                 starting++;
             } else if (state == Scoreboard.IDLE) {
@@ -253,7 +255,7 @@ final class Supervisor implements Runnable {
         saturation.observe(idle == 0 && starting == 0 && current.size() >= bounds.maxServers(), bounds.maxServers(),
                 System.nanoTime());
         boolean hold = cpu.holdSpares(SparePolicy.sparesShort(bounds, current.size(), idle + starting), current.size(),
-                System.nanoTime());
+                handled, System.nanoTime());
         int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting, hold);
         if (!everReady) { // the first worker boots alone (sooner than with the rest competing), then the rest
             spawn = Math.min(spawn, starting == 0 ? 1 : 0);

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -148,6 +149,66 @@ class PoolIT {
             assertEquals(ExitCause.CRASHED, killed.cause());
             assertEquals(9, killed.signal(), "the exit names the signal");
         }
+    }
+
+    /**
+     * While every CPU is busy the pool holds spare workers back, but only while its workers finish requests:
+     * clients that keep their connections open get a worker each, or those queued behind them would wait forever.
+     */
+    @Test
+    void longLivedConnectionsGetWorkersWhileEveryCpuIsBusy() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        AtomicBoolean hogging = new AtomicBoolean(true);
+        List<Thread> hogs = new ArrayList<>();
+        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+            Thread hog = new Thread(() -> {
+                while (hogging.get()) {
+                    Thread.onSpinWait();
+                }
+            }, "cpu-hog-" + i);
+            hog.setDaemon(true);
+            hog.start();
+            hogs.add(hog);
+        }
+        try (PreforkServer server = PreforkServer.builder(EchoChild.class).port(0).log(log)
+                .minServers(1).maxServers(4).minSpareServers(1).maxSpareServers(2).start()) {
+            assertTrue(idleCpuFraction(Duration.ofMillis(500)) < 0.05,
+                    "the test's threads keep every CPU busy (the condition under test)");
+            for (int i = 0; i < 4; i++) {
+                Socket client = Clients.connect(server.port());
+                held.add(client);
+                client.setSoTimeout(60_000);
+                assertEquals("held " + i, Clients.send(client, "held " + i),
+                        "client " + i + " is served while the " + i + " before it keep their connections");
+            }
+            // a worker may take a connection before the supervisor's turn that marks it ready (STARTING until then)
+            Await.until(Duration.ofSeconds(10), "4 workers are busy", () -> server.workers().stream()
+                    .filter(w -> w.state() == WorkerState.BUSY).count() == 4);
+        } finally {
+            hogging.set(false);
+            for (Thread hog : hogs) {
+                hog.join(5_000);
+            }
+            Clients.closeAll(held);
+        }
+    }
+
+    /** The fraction of CPU time the whole machine spent idle or waiting for I/O over {@code interval}. */
+    private static double idleCpuFraction(Duration interval) throws Exception {
+        long[] before = cpuTicks();
+        Thread.sleep(interval.toMillis());
+        long[] after = cpuTicks();
+        return (double) (after[0] - before[0]) / Math.max(1, after[1] - before[1]);
+    }
+
+    /** {idle + iowait, all} ticks from the first line of /proc/stat. */
+    private static long[] cpuTicks() throws Exception {
+        String[] f = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long all = 0;
+        for (int i = 1; i <= 8 && i < f.length; i++) {
+            all += Long.parseLong(f[i]);
+        }
+        return new long[] {Long.parseLong(f[4]) + Long.parseLong(f[5]), all};
     }
 
     private static Set<Long> pids(PreforkServer server) {

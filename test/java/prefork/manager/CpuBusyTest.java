@@ -42,14 +42,31 @@ class CpuBusyTest {
         CpuBusy cpu = new CpuBusy(log, false, file);
         cpu.allBusy(0);
         stat(1100, 500, 0);
-        assertFalse(cpu.holdSpares(false, 6, QUARTER), "no shortage: nothing held");
-        assertTrue(cpu.holdSpares(true, 6, QUARTER + 1));
-        assertTrue(cpu.holdSpares(true, 6, QUARTER + 2));
+        assertFalse(cpu.holdSpares(false, 6, 100, QUARTER), "no shortage: nothing held");
+        assertTrue(cpu.holdSpares(true, 6, 100, QUARTER + 1));
+        assertTrue(cpu.holdSpares(true, 6, 101, QUARTER + 2));
         assertEquals(1, log.lines.stream().filter(l -> l.contains("every CPU is busy")).count(), log.lines.toString());
         CpuBusy growing = new CpuBusy(log, true, file);
         growing.allBusy(0);
         stat(1200, 500, 0);
-        assertFalse(growing.holdSpares(true, 6, QUARTER), "growWhenCpuBusy: never held");
+        assertFalse(growing.holdSpares(true, 6, 100, QUARTER), "growWhenCpuBusy: never held");
+    }
+
+    @Test
+    void aPoolThatFinishesNoRequestForAStallIntervalIsNotHeld() throws IOException {
+        Path file = stat(1000, 500, 0);
+        CpuBusy cpu = new CpuBusy(log, false, file);
+        cpu.allBusy(0);
+        stat(1100, 500, 0);
+        long t = QUARTER;
+        assertTrue(cpu.holdSpares(true, 8, 40, t), "busy, short, and requests were just counted");
+        stat(1200, 500, 0);
+        assertTrue(cpu.holdSpares(true, 8, 40, t + CpuBusy.STALL_NANOS - 1), "not stalled yet");
+        stat(1300, 500, 0);
+        assertFalse(cpu.holdSpares(true, 8, 40, t + CpuBusy.STALL_NANOS),
+                "no request finished for the stall interval (long-lived connections): spawn as usual");
+        stat(1400, 500, 0);
+        assertTrue(cpu.holdSpares(true, 9, 41, t + 2 * CpuBusy.STALL_NANOS), "progress again: held again");
     }
 
     @Test
