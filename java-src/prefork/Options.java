@@ -98,8 +98,8 @@ public final class Options {
     public static final Option<Integer> MAX_SPARE_SERVERS = add("maxSpareServers", "max-spare-servers",
             integer(0, PoolBounds.MAX_SERVERS_LIMIT), 10, "10", "idle workers beyond this are retired, one a second");
     public static final Option<Boolean> GROW_WHEN_CPU_BUSY = add("growWhenCpuBusy", "grow-when-cpu-busy", bool(),
-            false, "false", "true: spawn spare workers even while every CPU is busy (by default, while all are, only"
-            + " min-servers is kept: a new JVM would take CPU from the serving workers)");
+            false, "false", "true: spawn spare workers even while every CPU is busy (by default, while all are and the"
+            + " workers finish requests, only min-servers is kept: a new JVM would take CPU from the serving workers)");
     public static final Option<Long> MAX_REQUESTS = add("maxRequests", "max-requests", longs(0, Long.MAX_VALUE / 2),
             0L, "0", "requests a worker handles before it is replaced; 0 = never");
     public static final Option<Long> MAX_REQUESTS_JITTER = add("maxRequestsJitter", "max-requests-jitter",
