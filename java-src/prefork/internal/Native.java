@@ -77,13 +77,29 @@ public final class Native {
         }
         Thread loader = new Thread(() -> {
             try {
-                libc();
+                warmUp(libc());
             } catch (Throwable e) {
                 // reported by the first call that needs the library
             }
         }, "prefork-native-preload");
         loader.setDaemon(true);
         loader.start();
+    }
+
+    /**
+     * Makes the first calls of the kinds the manager makes before its first spawn, with arguments that do
+     * nothing (fd -1 fails with EBADF): jnr builds each method's reflective invoker, its string, array and
+     * pointer marshalling and its memory manager on first use, about 70 ms in all, which then happen here on
+     * the preload thread instead of on the way to the first worker (measured, BENCHMARKS.md).
+     */
+    private static void warmUp(LibC libc) {
+        libc.strerror(0);
+        libc.close(-1);
+        libc.fcntl(-1, F_GETFD, 0);
+        libc.getsockopt(-1, SOL_SOCKET, SO_TYPE, new int[1], new int[] {4});
+        jnr.ffi.Pointer actions = jnr.ffi.Memory.allocateDirect(runtime(), 512);
+        libc.posix_spawn_file_actions_init(actions);
+        libc.posix_spawn_file_actions_destroy(actions);
     }
 
     /** The jnr runtime of {@link #libc()}, for allocating native memory. */
