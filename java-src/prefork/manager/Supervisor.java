@@ -4,10 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import prefork.EvalResult;
 import prefork.ExitCause;
 import prefork.ManagerHooks;
@@ -43,7 +41,7 @@ final class Supervisor implements Runnable {
     private final Runnable stopListening;
     private final Runnable releaseResources;
     private final Map<Integer, WorkerHandle> workers = new TreeMap<>();
-    private final SparePolicy sparePolicy = new SparePolicy(TimeUnit.SECONDS.toNanos(1));
+    private final SparePolicy sparePolicy = new SparePolicy(1_000_000_000L); // a surplus idle worker retires after 1 s
     private final CpuBusy cpu;
     private final BootBackoff backoff;
     private final LingeringGroups lingering;
@@ -176,7 +174,7 @@ final class Supervisor implements Runnable {
 
     private void reapExited() {
         for (WorkerHandle worker : new ArrayList<>(workers.values())) {
-            OptionalInt status = processes.pollExit(worker.pid);
+            java.util.OptionalInt status = processes.pollExit(worker.pid);
             if (status.isEmpty()) {
                 continue;
             }
@@ -192,7 +190,7 @@ final class Supervisor implements Runnable {
             statistics.exited(cause, requests);
             snapshots.exited(worker.slot, cause);
             config.log().log(worker + " exited (" + cause + "): " + WaitStatus.describe(status.getAsInt())
-                    + " after " + requests + " requests, " + ageMillis(worker) + " ms"
+                    + " after " + requests + " requests, " + worker.ageMillis() + " ms"
                     + (bootError.isEmpty() ? "" : ": " + bootError));
             WorkerInfo info = snapshots.info(worker, WorkerState.STOPPING, requests);
             int raw = status.getAsInt();
@@ -227,7 +225,7 @@ final class Supervisor implements Runnable {
                 worker.readyNanos = System.nanoTime();
                 everReady = true;
                 backoff.ready();
-                config.log().log(worker + " ready in " + ageMillis(worker) + " ms");
+                config.log().log(worker + " ready in " + worker.ageMillis() + " ms");
                 WorkerInfo info = snapshots.info(worker);
                 HookRunner.run(config.log(), "workerReady", () -> hooks.workerReady(server, info));
             }
@@ -239,36 +237,20 @@ final class Supervisor implements Runnable {
     }
 
     private void maintainPool() {
-        List<WorkerHandle> current = workers.values().stream()
-                .filter(w -> w.generation == generations.current() && !w.stopRequested).toList();
-        int starting = 0, idle = 0;
-        long handled = 0;
-        for (WorkerHandle worker : current) {
-            long state = scoreboard.state(worker.slot);
-            handled += scoreboard.requests(worker.slot);
-            if (!worker.ready) {
-                starting++;
-            } else if (state == Scoreboard.IDLE) {
-                idle++;
-            }
-        }
-        saturation.observe(idle == 0 && starting == 0 && current.size() >= bounds.maxServers(), bounds.maxServers(),
+        PoolCensus pool = PoolCensus.of(workers.values(), generations.current(), scoreboard);
+        int total = pool.total(), spare = pool.idle() + pool.starting();
+        saturation.observe(spare == 0 && total >= bounds.maxServers(), bounds.maxServers(), System.nanoTime());
+        boolean hold = cpu.holdSpares(SparePolicy.sparesShort(bounds, total, spare), total, pool.requestsHandled(),
                 System.nanoTime());
-        boolean hold = cpu.holdSpares(SparePolicy.sparesShort(bounds, current.size(), idle + starting), current.size(),
-                handled, System.nanoTime());
-        int spawn = sparePolicy.toSpawn(bounds, current.size(), idle + starting, hold);
+        int spawn = sparePolicy.toSpawn(bounds, total, spare, hold);
         if (!everReady) { // the first worker boots alone (sooner than with the rest competing), then the rest
-            spawn = Math.min(spawn, starting == 0 ? 1 : 0);
+            spawn = Math.min(spawn, pool.starting() == 0 ? 1 : 0);
         }
         for (int i = 0; i < spawn && backoff.maySpawn() && shutdownDeadline == null; i++) {
             spawn();
         }
-        peakWorkers = Math.max(peakWorkers, current.size() + spawn);
-        int retire = sparePolicy.toRetire(bounds, current.size(), idle, System.nanoTime());
-        current.stream()
-                .filter(w -> w.ready && scoreboard.state(w.slot) == Scoreboard.IDLE)
-                .sorted((a, b) -> a.startedAt.compareTo(b.startedAt))
-                .limit(retire)
+        peakWorkers = Math.max(peakWorkers, total + spawn);
+        pool.oldestIdle(sparePolicy.toRetire(bounds, total, pool.idle(), System.nanoTime()))
                 .forEach(w -> requestStop(w, "retired (surplus idle worker)"));
     }
 
@@ -381,9 +363,8 @@ final class Supervisor implements Runnable {
         while (workers.containsKey(slot)) {
             slot++;
         }
-        long configured = config.get(Options.MAX_REQUESTS);
-        long maxRequests = configured == 0 ? 0
-                : configured + (long) (Math.random() * (config.get(Options.MAX_REQUESTS_JITTER) + 1));
+        long maxRequests = WorkerHandle.drawMaxRequests(config.get(Options.MAX_REQUESTS),
+                config.get(Options.MAX_REQUESTS_JITTER));
         try {
             long pid = processes.spawn(slot, maxRequests);
             code.spawned(pid);
@@ -415,9 +396,5 @@ final class Supervisor implements Runnable {
     private int countReady(long ofGeneration) {
         return (int) workers.values().stream()
                 .filter(w -> w.ready && w.generation == ofGeneration && !w.stopRequested).count();
-    }
-
-    private static long ageMillis(WorkerHandle worker) {
-        return (System.nanoTime() - worker.startedNanos) / 1_000_000;
     }
 }

@@ -71,4 +71,14 @@ final class WorkerHandle {
     public String toString() {
         return "worker slot=" + slot + " pid=" + pid + " gen=" + generation;
     }
+
+    /** Milliseconds since this worker was spawned. */
+    long ageMillis() {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    /** A new worker's request limit: maxRequests plus 0..jitter at random; 0 (never) stays 0. */
+    static long drawMaxRequests(long maxRequests, long jitter) {
+        return maxRequests == 0 ? 0 : maxRequests + (long) (Math.random() * (jitter + 1));
+    }
 }
