@@ -8,8 +8,8 @@ import java.nio.file.Path;
  * Whether every CPU of the machine is busy, from the first line of /proc/stat ("cpu user nice system idle
  * iowait ..."), sampled at most every {@link #SAMPLE_NANOS}: busy when less than {@link #IDLE_FRACTION} of the
  * CPU time since the previous sample was idle or waiting for I/O. Where /proc/stat cannot be read, never busy.
- * Spares are held only while the pool makes progress: when no worker has finished a request for
- * {@link #STALL_NANOS} (every worker holds a long-lived connection, say), a shortage spawns as usual, or
+ * Spares are held only while the pool makes progress: when no worker has finished a request in the last
+ * {@link #STALL_NANOS} of a shortage (every worker holds a long-lived connection, say), it spawns as usual, or
  * connections waiting in the accept queue would never be served. Used by the supervisor only, on its own thread.
  */
 final class CpuBusy {
@@ -27,6 +27,8 @@ final class CpuBusy {
     private long loggedAt = Long.MIN_VALUE;
     private long handled = -1;
     private long handledChangedAt;
+    private static final long NOT_SHORT = Long.MIN_VALUE;
+    private long shortSince = NOT_SHORT;
 
     /** {@code growAnyway}: the growWhenCpuBusy option (then spares are never held). */
     CpuBusy(prefork.Log log, boolean growAnyway) {
@@ -42,16 +44,21 @@ final class CpuBusy {
 
     /**
      * Whether a shortage of spare workers should spawn nothing now: every CPU is busy, growWhenCpuBusy is off, and
-     * the pool made progress in the last {@link #STALL_NANOS} ({@code requestsHandled}, the sum of its workers'
-     * request counts, changed). Call it on every turn (it samples /proc/stat every {@link #SAMPLE_NANOS}); logs a
-     * held shortage at most once a minute.
+     * the pool made progress in the last {@link #STALL_NANOS} of the shortage ({@code requestsHandled}, the sum of
+     * its workers' request counts, changed; a shortage younger than that counts as progress). Call it on every
+     * turn (it samples /proc/stat every {@link #SAMPLE_NANOS}); logs a held shortage at most once a minute.
      */
     boolean holdSpares(boolean spareShort, int workers, long requestsHandled, long nowNanos) {
         if (requestsHandled != handled) {
             handled = requestsHandled;
             handledChangedAt = nowNanos;
         }
-        boolean progressing = nowNanos - handledChangedAt < STALL_NANOS;
+        if (!spareShort) {
+            shortSince = NOT_SHORT;
+        } else if (shortSince == NOT_SHORT) {
+            shortSince = nowNanos;
+        }
+        boolean progressing = spareShort && nowNanos - Math.max(handledChangedAt, shortSince) < STALL_NANOS;
         boolean hold = allBusy(nowNanos) && spareShort && !growAnyway && progressing;
         if (hold && (loggedAt == Long.MIN_VALUE || nowNanos - loggedAt >= LOG_INTERVAL_NANOS)) {
             loggedAt = nowNanos;

@@ -70,6 +70,21 @@ class CpuBusyTest {
     }
 
     @Test
+    void aShortageAfterAnIdleSpellIsHeldUntilItHasLastedAStallIntervalWithoutProgress() throws IOException {
+        Path file = stat(1000, 500, 0);
+        CpuBusy cpu = new CpuBusy(log, false, file);
+        cpu.allBusy(0);
+        stat(1100, 500, 0);
+        long t = QUARTER;
+        assertFalse(cpu.holdSpares(false, 5, 7, t), "idle pool: no shortage");
+        stat(1200, 500, 0);
+        long later = t + 10 * CpuBusy.STALL_NANOS; // no request finished since t, but nothing was short either
+        assertTrue(cpu.holdSpares(true, 5, 7, later), "the shortage has just begun: held");
+        stat(1300, 500, 0);
+        assertFalse(cpu.holdSpares(true, 5, 7, later + CpuBusy.STALL_NANOS), "short and no progress for a stall interval");
+    }
+
+    @Test
     void anUnreadableStatIsNeverBusy() {
         CpuBusy cpu = new CpuBusy(log, false, dir.resolve("missing"));
         assertFalse(cpu.allBusy(0));
