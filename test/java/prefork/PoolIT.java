@@ -170,20 +170,22 @@ class PoolIT {
             hog.start();
             hogs.add(hog);
         }
-        try (PreforkServer server = PreforkServer.builder(EchoChild.class).port(0).log(log)
+        // idleTimeout 0: no held connection is closed for being idle, which would free its worker for the next
+        try (PreforkServer server = PreforkServer.builder(EchoChild.class).port(0).log(log).idleTimeout(Duration.ZERO)
                 .minServers(1).maxServers(4).minSpareServers(1).maxSpareServers(2).start()) {
             assertTrue(idleCpuFraction(Duration.ofMillis(500)) < 0.05,
                     "the test's threads keep every CPU busy (the condition under test)");
             for (int i = 0; i < 4; i++) {
                 Socket client = Clients.connect(server.port());
                 held.add(client);
-                client.setSoTimeout(60_000);
+                client.setSoTimeout(20_000); // a new worker boots in about a second even with the CPUs hogged
                 assertEquals("held " + i, Clients.send(client, "held " + i),
                         "client " + i + " is served while the " + i + " before it keep their connections");
             }
             // a worker may take a connection before the supervisor's turn that marks it ready (STARTING until then)
             Await.until(Duration.ofSeconds(10), "4 workers are busy", () -> server.workers().stream()
                     .filter(w -> w.state() == WorkerState.BUSY).count() == 4);
+            Clients.closeAll(held); // before the server stops: a graceful stop waits for busy workers
         } finally {
             hogging.set(false);
             for (Thread hog : hogs) {
