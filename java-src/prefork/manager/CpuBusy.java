@@ -18,6 +18,7 @@ final class CpuBusy {
     static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
     /** No request finished for this long: the pool is stalled, and spares are not held. */
     static final long STALL_NANOS = 250_000_000L;
+    private static final long NOT_SHORT = Long.MIN_VALUE;
     private final Path stat;
     private final prefork.Log log;
     private final boolean growAnyway;
@@ -27,7 +28,6 @@ final class CpuBusy {
     private long loggedAt = Long.MIN_VALUE;
     private long handled = -1;
     private long handledChangedAt;
-    private static final long NOT_SHORT = Long.MIN_VALUE;
     private long shortSince = NOT_SHORT;
 
     /** {@code growAnyway}: the growWhenCpuBusy option (then spares are never held). */
@@ -58,7 +58,7 @@ final class CpuBusy {
         } else if (shortSince == NOT_SHORT) {
             shortSince = nowNanos;
         }
-        boolean progressing = spareShort && nowNanos - Math.max(handledChangedAt, shortSince) < STALL_NANOS;
+        boolean progressing = nowNanos - Math.max(handledChangedAt, shortSince) < STALL_NANOS;
         boolean hold = allBusy(nowNanos) && spareShort && !growAnyway && progressing;
         if (hold && (loggedAt == Long.MIN_VALUE || nowNanos - loggedAt >= LOG_INTERVAL_NANOS)) {
             loggedAt = nowNanos;

@@ -34,6 +34,9 @@ record PoolCensus(List<WorkerHandle> current, int starting, int idle, long reque
 
     /** Up to {@code count} ready idle workers, oldest first: the ones to retire. */
     List<WorkerHandle> oldestIdle(int count) {
+        if (count == 0) {
+            return List.of();
+        }
         return current.stream()
                 .filter(w -> w.ready && scoreboard.state(w.slot) == Scoreboard.IDLE)
                 .sorted(Comparator.comparing(w -> w.startedAt))

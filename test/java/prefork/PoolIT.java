@@ -173,7 +173,7 @@ class PoolIT {
         // idleTimeout 0: no held connection is closed for being idle, which would free its worker for the next
         try (PreforkServer server = PreforkServer.builder(EchoChild.class).port(0).log(log).idleTimeout(Duration.ZERO)
                 .minServers(1).maxServers(4).minSpareServers(1).maxSpareServers(2).start()) {
-            assertTrue(idleCpuFraction(Duration.ofMillis(500)) < 0.05,
+            assertTrue(prefork.manager.CpuProbe.everyCpuBusy(Duration.ofMillis(500)),
                     "the test's threads keep every CPU busy (the condition under test)");
             for (int i = 0; i < 4; i++) {
                 Socket client = Clients.connect(server.port());
@@ -193,24 +193,6 @@ class PoolIT {
             }
             Clients.closeAll(held);
         }
-    }
-
-    /** The fraction of CPU time the whole machine spent idle or waiting for I/O over {@code interval}. */
-    private static double idleCpuFraction(Duration interval) throws Exception {
-        long[] before = cpuTicks();
-        Thread.sleep(interval.toMillis());
-        long[] after = cpuTicks();
-        return (double) (after[0] - before[0]) / Math.max(1, after[1] - before[1]);
-    }
-
-    /** {idle + iowait, all} ticks from the first line of /proc/stat. */
-    private static long[] cpuTicks() throws Exception {
-        String[] f = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        long all = 0;
-        for (int i = 1; i <= 8 && i < f.length; i++) {
-            all += Long.parseLong(f[i]);
-        }
-        return new long[] {Long.parseLong(f[4]) + Long.parseLong(f[5]), all};
     }
 
     private static Set<Long> pids(PreforkServer server) {

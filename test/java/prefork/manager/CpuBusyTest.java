@@ -17,11 +17,25 @@ class CpuBusyTest {
     @TempDir
     Path dir;
     private final CapturingLog log = new CapturingLog();
+    private long busyTicks = 1000;
 
     private Path stat(long user, long idle, long iowait) throws IOException {
         Path file = dir.resolve("stat");
         Files.writeString(file, "cpu  " + user + " 0 100 " + idle + " " + iowait + " 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n");
         return file;
+    }
+
+    /** A CpuBusy on the stand-in file that has taken its first sample (at 0). */
+    private CpuBusy sampled(boolean growAnyway) throws IOException {
+        CpuBusy cpu = new CpuBusy(log, growAnyway, stat(busyTicks, 500, 0));
+        cpu.allBusy(0);
+        return cpu;
+    }
+
+    /** The next interval of the stand-in file: 100 busy ticks, none idle. */
+    private void busyInterval() throws IOException {
+        busyTicks += 100;
+        stat(busyTicks, 500, 0);
     }
 
     @Test
@@ -38,49 +52,42 @@ class CpuBusyTest {
 
     @Test
     void holdsSparesOnlyWhenShortAndBusyAndNotToldToGrowAndLogsOnceAMinute() throws IOException {
-        Path file = stat(1000, 500, 0);
-        CpuBusy cpu = new CpuBusy(log, false, file);
-        cpu.allBusy(0);
-        stat(1100, 500, 0);
+        CpuBusy cpu = sampled(false);
+        busyInterval();
         assertFalse(cpu.holdSpares(false, 6, 100, QUARTER), "no shortage: nothing held");
         assertTrue(cpu.holdSpares(true, 6, 100, QUARTER + 1));
         assertTrue(cpu.holdSpares(true, 6, 101, QUARTER + 2));
         assertEquals(1, log.lines.stream().filter(l -> l.contains("every CPU is busy")).count(), log.lines.toString());
-        CpuBusy growing = new CpuBusy(log, true, file);
-        growing.allBusy(0);
-        stat(1200, 500, 0);
+        CpuBusy growing = sampled(true);
+        busyInterval();
         assertFalse(growing.holdSpares(true, 6, 100, QUARTER), "growWhenCpuBusy: never held");
     }
 
     @Test
     void aPoolThatFinishesNoRequestForAStallIntervalIsNotHeld() throws IOException {
-        Path file = stat(1000, 500, 0);
-        CpuBusy cpu = new CpuBusy(log, false, file);
-        cpu.allBusy(0);
-        stat(1100, 500, 0);
+        CpuBusy cpu = sampled(false);
+        busyInterval();
         long t = QUARTER;
         assertTrue(cpu.holdSpares(true, 8, 40, t), "busy, short, and requests were just counted");
-        stat(1200, 500, 0);
+        busyInterval();
         assertTrue(cpu.holdSpares(true, 8, 40, t + CpuBusy.STALL_NANOS - 1), "not stalled yet");
-        stat(1300, 500, 0);
+        busyInterval();
         assertFalse(cpu.holdSpares(true, 8, 40, t + CpuBusy.STALL_NANOS),
                 "no request finished for the stall interval (long-lived connections): spawn as usual");
-        stat(1400, 500, 0);
+        busyInterval();
         assertTrue(cpu.holdSpares(true, 9, 41, t + 2 * CpuBusy.STALL_NANOS), "progress again: held again");
     }
 
     @Test
     void aShortageAfterAnIdleSpellIsHeldUntilItHasLastedAStallIntervalWithoutProgress() throws IOException {
-        Path file = stat(1000, 500, 0);
-        CpuBusy cpu = new CpuBusy(log, false, file);
-        cpu.allBusy(0);
-        stat(1100, 500, 0);
+        CpuBusy cpu = sampled(false);
+        busyInterval();
         long t = QUARTER;
         assertFalse(cpu.holdSpares(false, 5, 7, t), "idle pool: no shortage");
-        stat(1200, 500, 0);
+        busyInterval();
         long later = t + 10 * CpuBusy.STALL_NANOS; // no request finished since t, but nothing was short either
         assertTrue(cpu.holdSpares(true, 5, 7, later), "the shortage has just begun: held");
-        stat(1300, 500, 0);
+        busyInterval();
         assertFalse(cpu.holdSpares(true, 5, 7, later + CpuBusy.STALL_NANOS), "short and no progress for a stall interval");
     }
 
