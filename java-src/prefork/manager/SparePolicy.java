@@ -9,8 +9,9 @@ import prefork.PoolBounds;
  * shortage (1, 2, 4 ... 32) and drops back to 1 once spares suffice, as in Apache's prefork MPM;
  * idle workers beyond maxSpareServers are retired one per {@code retireIntervalNanos} of unbroken surplus,
  * never below minServers, never a busy one. While every CPU is busy and the workers finish requests
- * ({@link CpuBusy}) a shortage of spares spawns nothing unless growWhenCpuBusy is set: a JVM's start costs about 0.15 s of CPU, taken from the
- * workers that serve, and more workers than can run do not serve more (BENCHMARKS.md).
+ * ({@link CpuBusy}) a shortage of spares spawns nothing unless growWhenCpuBusy is set: a JVM's start costs
+ * about 0.15 s of CPU, taken from the workers that serve, and more workers than can run do not serve more
+ * (BENCHMARKS.md).
  */
 final class SparePolicy {
     static final int MAX_SPAWN_RATE = 32;
