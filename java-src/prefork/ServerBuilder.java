@@ -23,18 +23,31 @@ import prefork.manager.ServerConfig;
 public final class ServerBuilder {
     /**
      * Worker JVM flags chosen for quick start-up and a small footprint, on measured figures (BENCHMARKS.md):
-     * C1 only, the serial collector, a small initial heap, no perf data file, no macro spec checks in Clojure
-     * workers, and the class data archives mapped at the address they were made for
-     * ({@code ArchiveRelocationMode=0}, a diagnostic flag): relocated to a random address (the default of
-     * current JDK 17 and 25 builds) every page of the JDK's and prefork's archives is rewritten, and each
-     * worker then holds about 10 MB of private copies instead of sharing them with the pool. The price is
-     * that the archived class metadata sits at the same address in every worker (ASLR does not move it);
-     * {@code workerJvmOptions("-XX:ArchiveRelocationMode=1")} restores relocation.
+     * the serial collector, a small initial heap, no perf data file, no macro spec checks in Clojure workers,
+     * and the class data archives mapped at the address they were made for ({@code ArchiveRelocationMode=0}, a
+     * diagnostic flag): relocated to a random address (the default of current JDK 17 and 25 builds) every page
+     * of the JDK's and prefork's archives is rewritten, and each worker then holds about 10 MB of private copies
+     * instead of sharing them with the pool. The price is that the archived class metadata sits at the same
+     * address in every worker (ASLR does not move it); {@code workerJvmOptions("-XX:ArchiveRelocationMode=1")}
+     * restores relocation. The JIT is the JVM's own tiered C1 and C2 (but see
+     * {@link #CLOJURE_WORKER_JVM_OPTIONS}): a worker that has served for a few seconds spends less per request
+     * than with C1 alone; a pool whose workers live only a few seconds each (a small maxRequests) spends less
+     * with {@code -XX:TieredStopAtLevel=1}. Where the JDK has it, the manager adds periodic trimming of the C
+     * heap, which gives back the memory C2's compilations freed.
      */
     public static final List<String> DEFAULT_WORKER_JVM_OPTIONS = List.of(
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xms8m", "-Xmx256m",
+            "-XX:+UseSerialGC", "-Xss512k", "-Xms8m", "-Xmx256m",
             "-XX:-UsePerfData", "-Xshare:auto", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
             "-Dclojure.spec.skip-macros=true");
+
+    /**
+     * Added after {@link #DEFAULT_WORKER_JVM_OPTIONS} for a Clojure handler: C1 only. Under tiered C2 a Clojure
+     * worker's boot takes thousands of methods into C1's profiling tier, which holds about 8 MiB more per worker
+     * (with profiles and code), makes it boot slower, and spends twice the CPU per connection for its first
+     * seconds of serving (measured, BENCHMARKS.md). {@code workerJvmOptions("-XX:TieredStopAtLevel=4")} gives
+     * Clojure workers C2.
+     */
+    public static final List<String> CLOJURE_WORKER_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
 
     private final String childClass;
     private final Map<Option<?>, Object> values = new LinkedHashMap<>();

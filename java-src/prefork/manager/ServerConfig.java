@@ -111,6 +111,9 @@ public final class ServerConfig {
         return values.containsKey(option) ? (T) values.get(option) : option.defaultValue();
     }
 
+    /** The child class of Clojure handlers (named here: the Java core does not load Clojure's classes). */
+    private static final String CLOJURE_CHILD = "prefork.clojure.ClojureChild";
+
     /** The child class's name. */
     public String childClass() {
         return childClass;
@@ -132,13 +135,18 @@ public final class ServerConfig {
     }
 
     /**
-     * The workers' JVM flags: {@link ServerBuilder#DEFAULT_WORKER_JVM_OPTIONS} then the worker-jvm-opts, or only
-     * the latter with worker-jvm-opts-replace.
+     * The workers' JVM flags: {@link ServerBuilder#DEFAULT_WORKER_JVM_OPTIONS}, the C heap trimming of
+     * {@link NativeHeapTrim} where the workers' JDK has it, {@link ServerBuilder#CLOJURE_WORKER_JVM_OPTIONS} for a
+     * Clojure handler, then the worker-jvm-opts; or only the latter with worker-jvm-opts-replace.
      */
     public List<String> workerJvmOptions() {
         List<String> flags = new ArrayList<>();
         if (!get(Options.WORKER_JVM_OPTS_REPLACE)) {
             flags.addAll(ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS);
+            flags.addAll(NativeHeapTrim.flags(get(Options.JAVA_COMMAND)));
+            if (childClass().equals(CLOJURE_CHILD)) {
+                flags.addAll(ServerBuilder.CLOJURE_WORKER_JVM_OPTIONS);
+            }
         }
         flags.addAll(get(Options.WORKER_JVM_OPTS));
         return flags;

@@ -184,12 +184,22 @@ public final class Worker {
         System.exit(0);
     }
 
+    /**
+     * The serving loops keep their bodies in methods of their own ({@link #acceptAndServe},
+     * {@link #receiveAndServe}, {@link #takeAndServe}): the JIT compiles a method after a few hundred calls, but a
+     * loop body only by on-stack replacement, after tens of thousands of iterations, and until then each
+     * connection or datagram ran its turn of the loop in the interpreter.
+     */
     private void serveConnections(ServerSocketChannel server) throws IOException {
         while (!done()) {
-            SocketChannel connection = server.accept();
-            InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
-            serve(connection, remote, scoreboard.markBusy(slot, remote));
+            acceptAndServe(server);
         }
+    }
+
+    private void acceptAndServe(ServerSocketChannel server) throws IOException {
+        SocketChannel connection = server.accept();
+        InetSocketAddress remote = connection.getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
+        serve(connection, remote, scoreboard.markBusy(slot, remote));
     }
 
     /** Dispatch mode: connections from the manager, until it is gone or this worker stops. */
@@ -198,16 +208,22 @@ public final class Worker {
         if (scoreboard.dispatcherWaiting()) {
             dispatched.idle(); // a new worker, idle from now on
         }
-        while (!done()) {
-            DispatchedConnections.Taken taken = dispatched.next(connection ->
-                    start[0] = scoreboard.markBusy(slot, connection.peer(), connection.listener()));
-            if (taken == null) {
-                return;
-            }
-            InetSocketAddress remote = taken.connection().peer();
-            access.protocol(child, remote == null ? Protocol.UNIX : Protocol.TCP);
-            serve(taken.channel(), remote, start[0]);
+        while (!done() && takeAndServe(start)) {
+            // one dispatched connection per turn
         }
+    }
+
+    /** Dispatch mode: serves the next connection; false when the manager is gone or this worker stops. */
+    private boolean takeAndServe(long[] start) throws IOException {
+        DispatchedConnections.Taken taken = dispatched.next(connection ->
+                start[0] = scoreboard.markBusy(slot, connection.peer(), connection.listener()));
+        if (taken == null) {
+            return false;
+        }
+        InetSocketAddress remote = taken.connection().peer();
+        access.protocol(child, remote == null ? Protocol.UNIX : Protocol.TCP);
+        serve(taken.channel(), remote, start[0]);
+        return true;
     }
 
     /**
@@ -277,29 +293,33 @@ public final class Worker {
     private void serveDatagrams(DatagramChannel socket) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(65536);
         while (!done()) {
-            buffer.clear();
-            InetSocketAddress sender = (InetSocketAddress) socket.receive(buffer);
-            if (admission != null && !admission.admitsDatagram(sender)) {
-                if (accessLog != null) {
-                    accessLog.record(System.nanoTime(), sender, prefork.internal.AccessLine.Outcome.REFUSED);
-                }
-                continue;
+            receiveAndServe(socket, buffer);
+        }
+    }
+
+    private void receiveAndServe(DatagramChannel socket, ByteBuffer buffer) throws IOException {
+        buffer.clear();
+        InetSocketAddress sender = (InetSocketAddress) socket.receive(buffer);
+        if (admission != null && !admission.admitsDatagram(sender)) {
+            if (accessLog != null) {
+                accessLog.record(System.nanoTime(), sender, prefork.internal.AccessLine.Outcome.REFUSED);
             }
-            buffer.flip();
-            byte[] payload = new byte[buffer.remaining()];
-            buffer.get(payload);
-            long start = scoreboard.markBusy(slot, sender);
-            requestLock.lock();
-            try {
-                Throwable failure = access.serve(child, socket, payload, sender);
-                report(failure);
-                scoreboard.markIdle(slot, child.requestsHandled());
-                if (accessLog != null) {
-                    accessLog.record(start, sender, failure, access.denied(child));
-                }
-            } finally {
-                requestLock.unlock();
+            return;
+        }
+        buffer.flip();
+        byte[] payload = new byte[buffer.remaining()];
+        buffer.get(payload);
+        long start = scoreboard.markBusy(slot, sender);
+        requestLock.lock();
+        try {
+            Throwable failure = access.serve(child, socket, payload, sender);
+            report(failure);
+            scoreboard.markIdle(slot, child.requestsHandled());
+            if (accessLog != null) {
+                accessLog.record(start, sender, failure, access.denied(child));
             }
+        } finally {
+            requestLock.unlock();
         }
     }
 

@@ -28,6 +28,20 @@ class ServerBuilderTest {
     }
 
     @Test
+    void clojureHandlersGetC1AfterTheDefaultsAndBeforeTheGivenFlags() {
+        List<String> java = PreforkServer.builder(EchoChild.class).workerJvmOptions(List.of("-Xmx99m"))
+                .validate().workerJvmOptions();
+        assertTrue(!java.contains("-XX:TieredStopAtLevel=1"), "a Java child gets tiered C2: " + java);
+        List<String> clojure = PreforkServer.builder(prefork.clojure.ClojureChild.class)
+                .workerJvmOptions(List.of("-XX:TieredStopAtLevel=4")).validate().workerJvmOptions();
+        assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:TieredStopAtLevel=4"),
+                clojure.subList(clojure.size() - 2, clojure.size()), "the given flag comes last, so it wins");
+        List<String> replaced = PreforkServer.builder(prefork.clojure.ClojureChild.class)
+                .workerJvmOptions(List.of("-Xmx99m")).workerJvmOptionsReplace(true).validate().workerJvmOptions();
+        assertEquals(List.of("-Xmx99m"), replaced);
+    }
+
+    @Test
     @SuppressWarnings("deprecation")
     void refusesInconsistentOrOutOfRangeValues() {
         assertEquals("minServers=-1 is out of range: it must be between 0 and 500", refusal(b -> b.minServers(-1)));

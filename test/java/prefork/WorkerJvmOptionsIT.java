@@ -40,9 +40,12 @@ class WorkerJvmOptionsIT {
         assertTrue(first > 0, "the defaults are there: " + command);
         assertEquals(ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS,
                 command.subList(first, first + ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS.size()));
+        // then the C heap trimming (the JDKs this suite runs on, 17.0.15+ and 25, have it), then the given flags
         int added = first + ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS.size();
-        assertEquals(List.of("-Xmx100m", "-Dprefork.test=added"), command.subList(added, added + 2),
-                "the given flags follow the defaults: " + command);
+        assertEquals(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000"),
+                command.subList(added, added + 2), "the trim flags follow the defaults: " + command);
+        assertEquals(List.of("-Xmx100m", "-Dprefork.test=added"), command.subList(added + 2, added + 4),
+                "the given flags follow them: " + command);
     }
 
     @Test
@@ -53,5 +56,6 @@ class WorkerJvmOptionsIT {
         for (String flag : ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS) {
             assertFalse(command.contains(flag), flag + " is gone: " + command);
         }
+        assertFalse(command.contains("-XX:TrimNativeHeapInterval=1000"), "so are the trim flags: " + command);
     }
 }
