@@ -21,7 +21,7 @@ final class NativeHeapTrim {
      * this JDK has the flag, else none (another java's version is not known without starting it).
      */
     static List<String> flags(String javaCommand) {
-        Path own = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path own = Path.of(prefork.Options.JAVA_COMMAND.defaultValue());
         return Path.of(javaCommand).equals(own) && supported(Runtime.version())
                 ? List.of("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=" + INTERVAL_MILLIS)
                 : List.of();

@@ -111,9 +111,6 @@ public final class ServerConfig {
         return values.containsKey(option) ? (T) values.get(option) : option.defaultValue();
     }
 
-    /** The child class of Clojure handlers (named here: the Java core does not load Clojure's classes). */
-    private static final String CLOJURE_CHILD = "prefork.clojure.ClojureChild";
-
     /** The child class's name. */
     public String childClass() {
         return childClass;
@@ -144,7 +141,7 @@ public final class ServerConfig {
         if (!get(Options.WORKER_JVM_OPTS_REPLACE)) {
             flags.addAll(ServerBuilder.DEFAULT_WORKER_JVM_OPTIONS);
             flags.addAll(NativeHeapTrim.flags(get(Options.JAVA_COMMAND)));
-            if (childClass().equals(CLOJURE_CHILD)) {
+            if (childClass().equals(prefork.clojure.ClojureChild.class.getName())) {
                 flags.addAll(ServerBuilder.CLOJURE_WORKER_JVM_OPTIONS);
             }
         }

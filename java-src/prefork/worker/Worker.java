@@ -204,17 +204,17 @@ public final class Worker {
 
     /** Dispatch mode: connections from the manager, until it is gone or this worker stops. */
     private void serveDispatched() throws IOException {
-        long[] start = new long[1];
         if (scoreboard.dispatcherWaiting()) {
             dispatched.idle(); // a new worker, idle from now on
         }
-        while (!done() && takeAndServe(start)) {
+        while (!done() && takeAndServe()) {
             // one dispatched connection per turn
         }
     }
 
     /** Dispatch mode: serves the next connection; false when the manager is gone or this worker stops. */
-    private boolean takeAndServe(long[] start) throws IOException {
+    private boolean takeAndServe() throws IOException {
+        long[] start = new long[1];
         DispatchedConnections.Taken taken = dispatched.next(connection ->
                 start[0] = scoreboard.markBusy(slot, connection.peer(), connection.listener()));
         if (taken == null) {
