@@ -25,6 +25,9 @@ import prefork.clojure.ClojureChild;
  * Exit status 0 after a clean stop (or a valid configuration), 2 for bad options, 1 if start fails.
  */
 public final class Launcher {
+    /** How the line printed per listener once the server serves begins (read by the manager archive's training). */
+    public static final String LISTENING = "prefork: listening on ";
+
     private Launcher() {}
 
     /**
@@ -96,7 +99,7 @@ public final class Launcher {
             return;
         }
         for (ListenerSpec listener : server.listeners()) {
-            System.out.println("prefork: listening on " + listener.protocol() + " " + (listener.path() != null
+            System.out.println(LISTENING + listener.protocol() + " " + (listener.path() != null
                     ? listener.path() : listener.host().getHostAddress() + ":" + listener.port()));
         }
         Path socket = server.option(Options.NREPL_SOCKET);

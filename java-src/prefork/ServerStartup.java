@@ -66,6 +66,7 @@ final class ServerStartup {
                         .toList()) + " with " + config.bounds().minServers() + " workers ready");
             }
             archive.createIfMissing();
+            prefork.manager.ManagerArchive.refreshInBackground(config);
             server.reaper = Reaper.startIfPidOne(() -> handle.workers().stream().map(WorkerInfo::pid)
                     .collect(java.util.stream.Collectors.toSet()), config.log());
             if (server.isTerminated()) {

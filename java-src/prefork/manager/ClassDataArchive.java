@@ -64,7 +64,7 @@ public final class ClassDataArchive {
     }
 
     /** Why {@code file} (when it exists) must not be used, or null. */
-    private static String whyUntrusted(Path file) {
+    static String whyUntrusted(Path file) {
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
@@ -197,12 +197,12 @@ public final class ClassDataArchive {
     }
 
     /**
-     * Removes the partial archives ({@code worker-KEY.jsa.PID.tmp}) of training runs whose manager PID is gone,
+     * Removes the partial archives ({@code worker-KEY.jsa.PID.tmp}, the manager's {@code manager-KEY.jsa.PID.tmp}) of training runs whose manager PID is gone,
      * or that are older than a day (the pid was reused).
      */
     private void pruneLeftovers(Path directory) {
         Instant limit = Instant.now().minus(Duration.ofDays(1));
-        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, "worker-*.jsa.*.tmp")) {
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, "*.jsa.*.tmp")) {
             for (Path partial : partials) {
                 String name = partial.getFileName().toString();
                 String pid = name.substring(name.indexOf(".jsa.") + 5, name.length() - 4);
@@ -226,7 +226,7 @@ public final class ClassDataArchive {
         }
     }
 
-    private static boolean jarsOnly(String classpath) {
+    static boolean jarsOnly(String classpath) {
         for (String entry : classpath.split(File.pathSeparator)) {
             if (!entry.endsWith(".jar") || !Files.isRegularFile(Path.of(entry))) {
                 return false;

@@ -40,30 +40,56 @@ public final class ManagerCommand {
      * IllegalArgumentException when argv names no main class (a {@code --module} or source-file launch).
      */
     public static List<String> withJar(List<String> argv, Path jar) {
+        Split split = split(argv);
+        if (split == null) {
+            throw new IllegalArgumentException("this manager was not started with a main class or -jar (" + argv
+                    + "): cannot upgrade it to a jar");
+        }
         List<String> result = new ArrayList<>(List.of(argv.get(0)));
+        result.addAll(split.options());
+        result.add("-jar");
+        result.add(jar.toAbsolutePath().toString());
+        result.addAll(argv.subList(split.main() + (argv.get(split.main()).equals("-jar") ? 2 : 1), argv.size()));
+        return result;
+    }
+
+    /**
+     * The JVM options of {@code argv} (a java command line): what comes before its main class or {@code -jar},
+     * without the class path options. Throws IllegalArgumentException when argv names no main class.
+     */
+    public static List<String> jvmOptions(List<String> argv) {
+        Split split = split(argv);
+        if (split == null) {
+            throw new IllegalArgumentException("this JVM was not started with a main class or -jar: " + argv);
+        }
+        return split.options();
+    }
+
+    /** A command line's JVM options less the class path ones, and the index of its main class or of {@code -jar}. */
+    private record Split(List<String> options, int main) {}
+
+    /** The Split of {@code argv}, or null when it has no main class and no {@code -jar} (a module launch). */
+    private static Split split(List<String> argv) {
+        List<String> options = new ArrayList<>();
         for (int i = 1; i < argv.size(); i++) {
             String arg = argv.get(i);
             if (arg.equals("-jar") || !arg.startsWith("-")) {
-                result.add("-jar");
-                result.add(jar.toAbsolutePath().toString());
-                result.addAll(argv.subList(arg.equals("-jar") ? i + 2 : i + 1, argv.size()));
-                return result;
+                return new Split(options, i);
             }
             if (arg.equals("-m") || arg.equals("--module") || arg.startsWith("--module=")) {
                 break;
             }
             boolean classPath = Set.of("-cp", "-classpath", "--class-path").contains(arg);
             if (!classPath && !arg.startsWith("--class-path=")) {
-                result.add(arg);
+                options.add(arg);
             }
             if (WITH_VALUE.contains(arg) && i + 1 < argv.size()) {
                 i++;
                 if (!classPath) {
-                    result.add(argv.get(i));
+                    options.add(argv.get(i));
                 }
             }
         }
-        throw new IllegalArgumentException("this manager was not started with a main class or -jar (" + argv
-                + "): cannot upgrade it to a jar");
+        return null;
     }
 }

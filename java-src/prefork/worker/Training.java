@@ -27,9 +27,7 @@ public final class Training {
     private Training() {}
 
     public static void main(String[] args) throws Exception {
-        Thread orphaned = new Thread(Training::haltAtEndOfInput, "prefork-training-manager-watch");
-        orphaned.setDaemon(true);
-        orphaned.start();
+        watchManager();
         WorkerLaunch launch = WorkerLaunch.parse(args).launch();
         BaseChild child = (BaseChild) Class.forName(launch.childClass()).getConstructor().newInstance();
         ChildAccess access = ChildAccess.get();
@@ -73,6 +71,17 @@ public final class Training {
         } catch (Exception | LinkageError e) {
             // an archive with fewer classes is still correct
         }
+    }
+
+    /**
+     * Starts the daemon thread that ends this training JVM when the manager that started it is gone (EOF on
+     * stdin, a pipe from the manager), without writing an archive. Also used by the manager's own training run
+     * ({@code prefork.manager.ManagerArchive}).
+     */
+    public static void watchManager() {
+        Thread orphaned = new Thread(Training::haltAtEndOfInput, "prefork-training-manager-watch");
+        orphaned.setDaemon(true);
+        orphaned.start();
     }
 
     /**

@@ -36,4 +36,22 @@ class ManagerCommandTest {
                 () -> ManagerCommand.withJar(List.of("java", "-m", "app/app.Main"), JAR));
         assertTrue(e.getMessage().contains("cannot upgrade it to a jar"), e.getMessage());
     }
+
+    @Test
+    void theJvmOptionsAreWhatComesBeforeTheJarOrTheMainClassLessTheClassPath() {
+        assertEquals(List.of("-XX:SharedArchiveFile=/c/m.jsa", "-Dprefork.managerArchive=/c/m.jsa", "-Xmx64m"),
+                ManagerCommand.jvmOptions(List.of("java", "-XX:SharedArchiveFile=/c/m.jsa",
+                        "-Dprefork.managerArchive=/c/m.jsa", "-Xmx64m", "-jar", "prefork.jar", "--port", "1")));
+        assertEquals(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED"), ManagerCommand.jvmOptions(List.of(
+                "java", "-cp", "a.jar", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "prefork.Launcher", "-Xmx1g")));
+        assertThrows(IllegalArgumentException.class, () -> ManagerCommand.jvmOptions(List.of("java", "-m", "app/app.Main")));
+    }
+
+    @Test
+    void theTrainingJvmGetsTheManagersOptionsLessThoseAboutArchivesAndLogging() {
+        assertEquals(List.of("-Xmx64m", "-Dother=1"), ManagerArchive.archiveNeutral(List.of(
+                "-XX:SharedArchiveFile=/c/m.jsa", "-Xlog:cds*=off", "-Dprefork.managerArchive=/c/m.jsa", "-Xmx64m",
+                "-Xshare:auto", "-XX:+AutoCreateSharedArchive", "-XX:ArchiveClassesAtExit=/x", "-Dother=1",
+                "-Xlog:class+load=info:file=/tmp/x")));
+    }
 }
