@@ -261,6 +261,7 @@ public final class Launcher {
         out.println("usage: java -jar prefork.jar --handler <BaseChild class | clojure.ns/var> [--config FILE] [options]");
         out.println("       java -jar prefork.jar ... --check-config   (validate the options and exit)");
         out.println("       java -jar prefork.jar ctl ... COMMAND        (operate a running server; ctl help)");
+        out.println("       prefork ...  (the launcher script beside prefork.jar: the same, starting sooner)");
         out.println("Serves connections from a pool of worker JVMs running the handler; runs until TERM or INT.");
         out.println("Signals: HUP reload, INT/TERM graceful stop (twice: now), TTIN/TTOU one more/fewer server,"
                 + " USR1 reopen the log file.");

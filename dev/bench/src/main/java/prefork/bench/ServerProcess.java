@@ -50,6 +50,7 @@ final class ServerProcess implements AutoCloseable {
 
     static ServerProcess start(String name, List<String> command, Path directory) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home")); // the launcher script's java
         ServerProcess server = new ServerProcess(name, builder.start());
         LIVE.add(server);
         return server;

@@ -13,10 +13,16 @@ record ServerSpec(String name, String description, List<String> tcpCommand, List
         boolean prefork) {
     static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
-    /** The launcher with {@code handler} on port 0 and the flags given. */
+    /**
+     * The launcher with {@code handler} on port 0 and the flags given: the launcher script beside
+     * {@code preforkJar} (target/prefork, which maps the manager's class data archive; ServerProcess gives it
+     * this JVM's JAVA_HOME), or {@code java -jar} where there is none (a --variant directory without it).
+     */
     static List<String> launcher(Path preforkJar, String handler, String... flags) {
-        List<String> command = new ArrayList<>(List.of(JAVA, "-jar", preforkJar.toString(), "--handler", handler,
-                "--port", "0"));
+        Path script = preforkJar.resolveSibling("prefork");
+        List<String> command = new ArrayList<>(java.nio.file.Files.isExecutable(script)
+                ? List.of(script.toString()) : List.of(JAVA, "-jar", preforkJar.toString()));
+        command.addAll(List.of("--handler", handler, "--port", "0"));
         command.addAll(List.of(flags));
         return command;
     }
