@@ -24,7 +24,7 @@ import prefork.Log;
  * {@link #refreshInBackground} once it serves, which checks the archive named by the property and,
  * when it is missing or this JVM could not map it, trains a new one: a JVM with
  * {@code -XX:ArchiveClassesAtExit} runs {@link #main}, the launcher's start of a one-worker echo server on a
- * loopback port chosen by the kernel, and is stopped by TERM once it prints that it listens; its clean exit
+ * loopback port chosen by the kernel (as the configured --user and --group), and is stopped by TERM once it prints that it listens; its clean exit
  * writes the archive, which replaces the old one atomically. A training JVM ends without writing anything when
  * this manager dies (EOF on its stdin). An archive or directory that another user owns or may write is neither
  * used (the script checks the same) nor replaced.
@@ -40,10 +40,30 @@ public final class ManagerArchive {
 
     private ManagerArchive() {}
 
-    /** The training JVM: the launcher with {@link #TRAINING_ARGUMENTS}; it exits at TERM, or dies with the manager. */
+    /**
+     * The training JVM: the launcher with {@link #TRAINING_ARGUMENTS} and {@code args} (the manager's --user
+     * and --group); it exits at TERM, or dies with the manager.
+     */
     public static void main(String[] args) throws Exception {
         prefork.worker.Training.watchManager();
-        Launcher.main(TRAINING_ARGUMENTS.toArray(String[]::new));
+        List<String> arguments = new ArrayList<>(TRAINING_ARGUMENTS);
+        arguments.addAll(List.of(args));
+        Launcher.main(arguments.toArray(String[]::new));
+    }
+
+    /**
+     * What the training run gets besides {@link #TRAINING_ARGUMENTS}: the configured --user and --group, so
+     * that its worker never runs as root when the real ones do not (and the archive holds that code path).
+     */
+    static List<String> trainingArguments(String user, String group) {
+        List<String> arguments = new ArrayList<>();
+        if (user != null) {
+            arguments.addAll(List.of("--" + prefork.Options.USER.kebab(), user));
+        }
+        if (group != null) {
+            arguments.addAll(List.of("--" + prefork.Options.GROUP.kebab(), group));
+        }
+        return arguments;
     }
 
     /**
@@ -60,12 +80,13 @@ public final class ManagerArchive {
             return;
         }
         Path archive = Path.of(value).toAbsolutePath();
-        Thread thread = new Thread(() -> refresh(archive, classpath, config.log()), "prefork-manager-archive");
+        List<String> arguments = trainingArguments(config.get(prefork.Options.USER), config.get(prefork.Options.GROUP));
+        Thread thread = new Thread(() -> refresh(archive, classpath, arguments, config.log()), "prefork-manager-archive");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private static void refresh(Path archive, String classpath, Log log) {
+    private static void refresh(Path archive, String classpath, List<String> arguments, Log log) {
         for (Path file : List.of(archive.getParent(), archive)) {
             String why = ClassDataArchive.whyUntrusted(file);
             if (why != null) {
@@ -87,7 +108,7 @@ public final class ManagerArchive {
             }
             log.log("manager class data archive " + archive + " cannot be used by this JDK and these jars; rebuilding it");
         }
-        train(jvm, archive, classpath, log);
+        train(jvm, archive, classpath, arguments, log);
     }
 
     /**
@@ -121,11 +142,12 @@ public final class ManagerArchive {
         return false;
     }
 
-    private static void train(List<String> jvm, Path archive, String classpath, Log log) {
+    private static void train(List<String> jvm, Path archive, String classpath, List<String> arguments, Log log) {
         long started = System.nanoTime();
         Path partial = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         List<String> command = new ArrayList<>(jvm);
         command.addAll(List.of("-XX:ArchiveClassesAtExit=" + partial, "-cp", classpath, ManagerArchive.class.getName()));
+        command.addAll(arguments);
         Process training = null;
         try {
             Files.createDirectories(archive.getParent(),

@@ -46,12 +46,4 @@ class ManagerCommandTest {
                 "java", "-cp", "a.jar", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "prefork.Launcher", "-Xmx1g")));
         assertThrows(IllegalArgumentException.class, () -> ManagerCommand.jvmOptions(List.of("java", "-m", "app/app.Main")));
     }
-
-    @Test
-    void theTrainingJvmGetsTheManagersOptionsLessThoseAboutArchivesAndLogging() {
-        assertEquals(List.of("-Xmx64m", "-Dother=1"), ManagerArchive.archiveNeutral(List.of(
-                "-XX:SharedArchiveFile=/c/m.jsa", "-Xlog:cds*=off", "-Dprefork.managerArchive=/c/m.jsa", "-Xmx64m",
-                "-Xshare:auto", "-XX:+AutoCreateSharedArchive", "-XX:ArchiveClassesAtExit=/x", "-Dother=1",
-                "-Xlog:class+load=info:file=/tmp/x")));
-    }
 }
