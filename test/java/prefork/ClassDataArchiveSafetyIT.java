@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -153,13 +152,7 @@ class ClassDataArchiveSafetyIT {
 
     private static Path freshCache(String name) throws IOException {
         Path cache = TARGET.resolve("cds-safety-it").resolve(name);
-        if (Files.exists(cache)) {
-            try (Stream<Path> all = Files.walk(cache)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        TestFiles.deleteTree(cache);
         return Files.createDirectories(cache);
     }
 

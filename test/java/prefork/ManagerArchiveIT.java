@@ -15,7 +15,6 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -158,13 +157,7 @@ class ManagerArchiveIT {
     /** {@code dir} emptied, with target/prefork, prefork.jar and lib/ copied into dir/install. */
     private static Path fresh(String name) throws IOException {
         Path dir = TARGET.resolve("manager-archive-it").resolve(name);
-        if (Files.exists(dir)) {
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        TestFiles.deleteTree(dir);
         Path install = dir.resolve("install");
         Files.createDirectories(install.resolve("lib"));
         Files.createDirectories(dir.resolve("cache"), PosixFilePermissions.asFileAttribute(
