@@ -24,6 +24,8 @@ public final class ServerBuilder {
     /**
      * Worker JVM flags chosen for quick start-up and a small footprint, on measured figures (BENCHMARKS.md):
      * the serial collector, a small initial heap, no perf data file, no macro spec checks in Clojure workers,
+     * the JDK's own Linux selector provider named (without the property, the first channel a worker opens
+     * looks for a provider service in every jar of its class path, opening each: about 20 ms of its boot),
      * and the class data archives mapped at the address they were made for ({@code ArchiveRelocationMode=0}, a
      * diagnostic flag): relocated to a random address (the default of current JDK 17 and 25 builds) every page
      * of the JDK's and prefork's archives is rewritten, and each worker then holds about 10 MB of private copies
@@ -38,7 +40,8 @@ public final class ServerBuilder {
     public static final List<String> DEFAULT_WORKER_JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC", "-Xss512k", "-Xms8m", "-Xmx256m",
             "-XX:-UsePerfData", "-Xshare:auto", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
-            "-Dclojure.spec.skip-macros=true");
+            "-Dclojure.spec.skip-macros=true",
+            "-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider");
 
     /**
      * Added after {@link #DEFAULT_WORKER_JVM_OPTIONS} for a Clojure handler: C1 only. Under tiered C2 a Clojure

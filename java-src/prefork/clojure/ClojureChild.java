@@ -1,7 +1,9 @@
 package prefork.clojure;
 
-import clojure.java.api.Clojure;
 import clojure.lang.IFn;
+import clojure.lang.RT;
+import clojure.lang.Symbol;
+import clojure.lang.Var;
 import java.util.Map;
 import prefork.BaseChild;
 
@@ -11,6 +13,13 @@ import prefork.BaseChild;
  * child properties ("handler", "init", "allow?", "on-deny", "post-accept", "post-process", "on-shutdown",
  * "watch"), and every hook then calls those vars, so a redefinition takes effect on the next request. The
  * manager's side of Clojure is {@link ClojureBridge}.
+ *
+ * <p>It reaches Clojure through {@code clojure.lang.RT}, which loads clojure.core, and not through
+ * {@code clojure.java.api.Clojure}, whose first use also runs {@code RT.init()}: that looks for a
+ * {@code user.clj} in every jar of the class path and loads it if there is one (a development REPL's helpers,
+ * in every worker), and requires clojure.core.server with clojure.main, spec and edn to see whether socket
+ * REPL properties are set. About 25 ms of each Clojure worker's boot (BENCHMARKS.md); code that needs those
+ * namespaces requires them.
  */
 public class ClojureChild extends BaseChild {
     private Map<?, ?> hooks;
@@ -20,7 +29,7 @@ public class ClojureChild extends BaseChild {
     @Override
     protected void initialize() {
         hooks = (Map<?, ?>) call("prefork.worker/boot!", this);
-        requestMap = Clojure.var("prefork.worker", "request");
+        requestMap = RT.var("prefork.worker", "request");
     }
 
     @Override
@@ -87,10 +96,12 @@ public class ClojureChild extends BaseChild {
         }
     }
 
+    /** Calls the var {@code ns/name}, requiring {@code ns} first when the var is not bound yet. */
     private static Object call(String qualifiedName, Object... args) {
-        IFn fn = Clojure.var(qualifiedName);
-        if (!((clojure.lang.Var) fn).isBound()) {
-            Clojure.var("clojure.core", "require").invoke(Clojure.read(qualifiedName.substring(0, qualifiedName.indexOf('/'))));
+        String ns = qualifiedName.substring(0, qualifiedName.indexOf('/'));
+        Var fn = RT.var(ns, qualifiedName.substring(ns.length() + 1));
+        if (!fn.isBound()) {
+            RT.var("clojure.core", "require").invoke(Symbol.intern(ns));
         }
         return fn.applyTo(clojure.lang.ArraySeq.create(args));
     }

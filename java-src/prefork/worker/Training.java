@@ -33,6 +33,7 @@ public final class Training {
         ChildAccess access = ChildAccess.get();
         access.bootstrap(child, Protocol.TCP, launch.childProperties());
         access.prepareForArchive(child);
+        loadWorkerBoot();
         if (launch.tls() != null) {
             loadTls(launch);
         }
@@ -58,6 +59,25 @@ public final class Training {
             Files.deleteIfExists(file);
         }
         System.exit(0);
+    }
+
+    /**
+     * Loads the classes of a worker's own boot that the rest of this run does not reach (the worker's main class,
+     * its listener, control messages and signal classes, the admission, access log and idle watch), and the JDK's
+     * inherited-channel classes: an archived class is mapped ready-verified, one loaded from the jar is read and
+     * verified in every worker (about 15 classes here). Nothing is initialized, no handler is installed; stdin is
+     * a pipe, so {@code inheritedChannel()} finds no socket and returns null.
+     */
+    private static void loadWorkerBoot() throws java.io.IOException {
+        for (Class<?> bootClass : new Class<?>[] {Worker.class, prefork.ListenerSpec.class,
+                prefork.internal.WorkerFds.class, prefork.internal.ControlProtocol.class, WorkerSignals.class,
+                Admission.class, AccessLog.class, IdleWatch.class}) {
+            bootClass.getDeclaredMethods(); // loads the classes of its signatures; the archive links them all
+            for (Class<?> nested : bootClass.getDeclaredClasses()) {
+                nested.getDeclaredMethods();
+            }
+        }
+        System.inheritedChannel();
     }
 
     /**

@@ -32,6 +32,7 @@ class ClassDataArchiveIT {
         Processes.assertNoChildren();
     }
 
+    /** The replacement's own class loading log shows the child and the worker's boot classes mapped from it. */
     @Test
     void workersSpawnedAfterTheArchiveExistsUseIt() throws Exception {
         Path cache = Files.createTempDirectory("prefork-cds-it");
@@ -39,7 +40,9 @@ class ClassDataArchiveIT {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", Path.of("target", "prefork.jar").toAbsolutePath().toString(),
                 "--handler", "prefork.examples.EchoChild", "--port", "0", "--min-servers", "1", "--max-servers", "1",
-                "--min-spare-servers", "0").redirectError(log.toFile());
+                "--min-spare-servers", "0",
+                "--worker-jvm-opts", "-Xlog:class+load:file=" + cache.resolve("class-load-%p.log"))
+                .redirectError(log.toFile());
         builder.environment().put("XDG_CACHE_HOME", cache.toString());
         manager = builder.start();
         String listening = new BufferedReader(new InputStreamReader(manager.getInputStream(), StandardCharsets.UTF_8))
@@ -56,17 +59,19 @@ class ClassDataArchiveIT {
         ProcessHandle.of(first).orElseThrow().destroyForcibly();
         Await.until(Duration.ofSeconds(30), "a replacement is ready", () -> TestServers.readOrEmpty(log).contains("gen=1 ready in")
                 && TestServers.readOrEmpty(log).lines().filter(line -> line.contains(" ready in ")).count() == 2);
-        assertTrue(cmdline(onlyWorker()).contains("-XX:SharedArchiveFile=" + cache.resolve("prefork")),
+        long replacement = onlyWorker();
+        assertTrue(cmdline(replacement).contains("-XX:SharedArchiveFile=" + cache.resolve("prefork")),
                 "the replacement maps the archive");
+        String classes = Files.readString(cache.resolve("class-load-" + replacement + ".log"));
+        for (String bootClass : List.of("prefork.examples.EchoChild", "prefork.worker.Worker",
+                "prefork.internal.ControlProtocol$Serve", "prefork.worker.IdleWatch")) {
+            assertTrue(classes.contains(bootClass + " source: shared objects file"),
+                    bootClass + " comes from the archive, not the jar:\n" + classes.lines()
+                            .filter(line -> line.contains(bootClass + " ")).toList());
+        }
         manager.destroy();
         assertTrue(manager.waitFor(30, TimeUnit.SECONDS));
-        try (var files = Files.list(cache.resolve("prefork"))) {
-            for (Path file : files.toList()) {
-                Files.delete(file);
-            }
-        }
-        Files.delete(cache.resolve("prefork"));
-        Files.delete(cache);
+        TestFiles.deleteTree(cache);
     }
 
     private long onlyWorker() {

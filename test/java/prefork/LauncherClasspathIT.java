@@ -80,6 +80,28 @@ class LauncherClasspathIT {
                 "--handler", OutsideCode.CLOJURE_HANDLER));
     }
 
+    /**
+     * A {@code user.clj} on the class path (a development REPL's helpers) is loaded where Clojure starts the usual
+     * way, here by the manager's control plane, and not in Clojure workers, which reach Clojure without
+     * {@code RT.init()}. Each JVM that loads it leaves a file named by its pid; the reply carries the worker's.
+     */
+    @Test
+    void aUserCljOnTheClassPathIsLoadedByTheControlPlaneNotByWorkers() throws Exception {
+        Path loadedBy = Files.createDirectories(code.directory.resolve("loaded-by"));
+        Files.writeString(code.directory.resolve("user.clj"),
+                "(ns user)\n(spit (str \"" + loadedBy + "/\" (.pid (java.lang.ProcessHandle/current))) \"\")\n");
+        Files.writeString(code.directory.resolve("app/pid.clj"), "(ns app.pid)\n"
+                + "(defn handle [{:keys [^java.io.OutputStream out]}]\n"
+                + "  (.write out (.getBytes (str (.pid (java.lang.ProcessHandle/current)) \"\\n\"))))\n");
+        long worker = Long.parseLong(serveOnce("user-clj", "--classpath", code.directory.toString(),
+                "--handler", "app.pid/handle", "--nrepl-port", "0"));
+        try (var files = Files.list(loadedBy)) {
+            List<String> pids = files.map(file -> file.getFileName().toString()).toList();
+            assertEquals(List.of(Long.toString(manager.pid())), pids,
+                    "user.clj loaded by the manager (pid " + manager.pid() + ") only, not by worker " + worker);
+        }
+    }
+
     @Test
     void withoutItBothAreRefusedWithOneLineAndExitStatus2() throws Exception {
         for (String handler : List.of(OutsideCode.CLOJURE_HANDLER, OutsideCode.JAVA_CHILD)) {

@@ -112,7 +112,7 @@ final class Report {
     private static void startup(StringBuilder md, Results results) {
         md.append("## Worker start-up (spawn to ready), ms\n\n");
         md.append("| handler | measurement | n | median | min | max |\n|---|---|---:|---:|---:|---:|\n");
-        for (String handler : List.of("java", "clojure")) {
+        for (String handler : results.startup.stream().map(Results.StartupRow::label).distinct().toList()) {
             List<StartupProbe.Figures> figures = results.startup.stream().filter(s -> s.label().equals(handler))
                     .map(Results.StartupRow::figures).toList();
             if (figures.isEmpty()) {

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * (a subset by name), --skip-startup, --prefork-flag ARG (one more launcher argument for every prefork server,
  * repeatable; e.g. --prefork-flag "--worker-jvm-opts=-XX:+UseSerialGC -Xmx64m"), --variant NAME=JAR (one more
  * prefork server with the Java echo child, named NAME, from JAR, or this tree's jar when JAR is empty: an A/B
- * comparison inside one run, each round measuring both), --variant-flag NAME=ARG (one more launcher argument for
+ * comparison inside one run, each round measuring both, and worker start-up of both handlers), --variant-flag NAME=ARG (one more launcher argument for
  * that variant, repeatable); --operator measures the operator surface instead ({@link OperatorBench}; report
  * dev/bench/results-DATE-operator.md), with --baseline-jar JAR (an older prefork.jar to compare "all off" with)
  * and --compare-jar JAR (another build, run with its defaults and with its access log on), --parts
@@ -94,17 +94,32 @@ public final class Suite {
         return chosen;
     }
 
+    /**
+     * Worker start-up and idle memory of both example handlers from this tree's jar, then from each variant's
+     * (labelled "java, NAME" and "clojure, NAME"), with the variant's flags.
+     */
     private static void startup(Options options, Results results, int round) {
         Path jar = options.root().resolve("target/prefork.jar").toAbsolutePath();
+        startup(options, results, round, "", jar, options.preforkFlags());
+        for (Variant variant : options.variants()) {
+            List<String> flags = new ArrayList<>(options.preforkFlags());
+            flags.addAll(variant.flags());
+            startup(options, results, round, ", " + variant.name(), variant.jar() == null ? jar : variant.jar(), flags);
+        }
+    }
+
+    private static void startup(Options options, Results results, int round, String suffix, Path jar,
+            List<String> flags) {
         String[][] handlers = {{"java", "prefork.examples.EchoChild"}, {"clojure", "prefork.examples.echo/handle"}};
         for (String[] handler : handlers) {
-            progress("start-up and idle memory: " + handler[0] + " handler " + handler[1]);
+            String label = handler[0] + suffix;
+            progress("start-up and idle memory: " + label + " handler " + handler[1]);
             try {
                 StartupProbe.Figures figures = StartupProbe.measure("startup-" + handler[0], jar, handler[1],
-                        options.preforkFlags(), options.root());
-                results.startup.add(new Results.StartupRow(round, handler[0], figures));
+                        flags, options.root());
+                results.startup.add(new Results.StartupRow(round, label, figures));
             } catch (Exception e) {
-                results.missing.add("start-up / " + handler[0] + " (round " + round + "): " + e.getMessage());
+                results.missing.add("start-up / " + label + " (round " + round + "): " + e.getMessage());
                 progress("FAILED: " + e.getMessage());
             }
         }
