@@ -53,26 +53,30 @@
 (defn request
   "The map a handler receives: :in :out (TCP, TLS and Unix), :socket and :local-port (TCP and TLS),
   :peer-certificates (TLS: the client's X509Certificate chain, a vector, empty when it sent none), :payload and
-  :reply (UDP), and always :remote-addr :remote-port (nil for Unix) :protocol :requests-handled."
+  :reply (UDP), and always :remote-addr :remote-port (nil for Unix) :protocol :requests-handled. Each map is
+  built in one step (a literal of at most 8 entries is one array map), as it is made for every connection
+  and every datagram."
   [^BaseChild child]
   (let [^InetSocketAddress remote (.address child)
-        base {:remote-addr (some-> remote .getAddress .getHostAddress)
-              :remote-port (some-> remote .getPort)
-              :protocol (.text (.protocol child))
-              :requests-handled (.requestsHandled child)}
+        remote-addr (when remote (.getHostAddress (.getAddress remote)))
+        remote-port (when remote (.getPort remote))
+        protocol (.text (.protocol child))
+        handled (.requestsHandled child)
         ^Socket socket (.conn child)
         ^SocketChannel channel (.channel child)]
     (cond
       ;; TCP: the socket's streams, whose reads the idle-timeout bounds (SO_TIMEOUT); TLS: plaintext streams
-      socket (cond-> (assoc base :socket socket
-                                 :in (.getInputStream socket)
-                                 :out (.getOutputStream socket)
-                                 :local-port (.getLocalPort socket))
-               (instance? SSLSocket socket) (assoc :peer-certificates (vec (.peerCertificates child))))
+      socket (let [tcp {:remote-addr remote-addr :remote-port remote-port :protocol protocol
+                        :requests-handled handled :socket socket :in (.getInputStream socket)
+                        :out (.getOutputStream socket) :local-port (.getLocalPort socket)}]
+               (if (instance? SSLSocket socket)
+                 (assoc tcp :peer-certificates (vec (.peerCertificates child)))
+                 tcp))
       ;; Unix: the channel's streams
-      channel (assoc base :in (Channels/newInputStream channel) :out (Channels/newOutputStream channel))
-      :else (assoc base :payload (.payload child)
-                        :reply (fn [^bytes data] (.respTo child data))))))
+      channel {:remote-addr remote-addr :remote-port remote-port :protocol protocol :requests-handled handled
+               :in (Channels/newInputStream channel) :out (Channels/newOutputStream channel)}
+      :else {:remote-addr remote-addr :remote-port remote-port :protocol protocol :requests-handled handled
+             :payload (.payload child) :reply (fn [^bytes data] (.respTo child data))})))
 
 (defn- loadable?
   "Whether namespace `sym` has a file, source or compiled, on the class path."

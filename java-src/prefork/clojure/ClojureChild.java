@@ -22,13 +22,20 @@ import prefork.BaseChild;
  * namespaces requires them.
  */
 public class ClojureChild extends BaseChild {
-    private Map<?, ?> hooks;
+    /** The vars the child properties named, or null for a hook that was not given; vars, so redefinitions count. */
+    private IFn handler, allow, onDeny, postAcceptHook, postProcess, onShutdown;
     private IFn requestMap;
     private Object request;
 
     @Override
     protected void initialize() {
-        hooks = (Map<?, ?>) call("prefork.worker/boot!", this);
+        Map<?, ?> hooks = (Map<?, ?>) call("prefork.worker/boot!", this);
+        handler = (IFn) hooks.get("handler");
+        allow = (IFn) hooks.get("allow?");
+        onDeny = (IFn) hooks.get("on-deny");
+        postAcceptHook = (IFn) hooks.get("post-accept");
+        postProcess = (IFn) hooks.get("post-process");
+        onShutdown = (IFn) hooks.get("on-shutdown");
         requestMap = RT.var("prefork.worker", "request");
     }
 
@@ -40,29 +47,29 @@ public class ClojureChild extends BaseChild {
     @Override
     protected void postAccept() {
         request = requestMap.invoke(this);
-        invokeHook("post-accept");
+        invoke(postAcceptHook);
     }
 
     @Override
     protected boolean allowDeny() {
-        Object allowed = hooks.containsKey("allow?") ? ((IFn) hooks.get("allow?")).invoke(request) : Boolean.TRUE;
+        Object allowed = allow == null ? Boolean.TRUE : allow.invoke(request);
         return allowed != null && !Boolean.FALSE.equals(allowed);
     }
 
     @Override
     protected void requestDenied() {
-        invokeHook("on-deny");
+        invoke(onDeny);
     }
 
     @Override
     protected void processRequest() {
-        ((IFn) hooks.get("handler")).invoke(request);
+        handler.invoke(request);
     }
 
     @Override
     protected void postProcessRequest() {
         try {
-            invokeHook("post-process");
+            invoke(postProcess);
         } finally {
             request = null;
         }
@@ -70,8 +77,8 @@ public class ClojureChild extends BaseChild {
 
     @Override
     protected void shutdown() {
-        if (hooks != null && hooks.containsKey("on-shutdown")) {
-            ((IFn) hooks.get("on-shutdown")).invoke(error());
+        if (onShutdown != null) {
+            onShutdown.invoke(error());
         }
     }
 
@@ -89,10 +96,9 @@ public class ClojureChild extends BaseChild {
         return details;
     }
 
-    private void invokeHook(String name) {
-        Object hook = hooks.get(name);
+    private void invoke(IFn hook) {
         if (hook != null) {
-            ((IFn) hook).invoke(request);
+            hook.invoke(request);
         }
     }
 
