@@ -108,7 +108,7 @@ public final class ClassDataArchive {
 
     private void train(List<String> trainingCommand) {
         long started = System.nanoTime();
-        Path partial = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Path partial = partialOf(archive);
         List<String> command = new ArrayList<>(trainingCommand);
         command.add(1, "-XX:ArchiveClassesAtExit=" + partial);
         try {
@@ -123,8 +123,7 @@ public final class ClassDataArchive {
             if (!process.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 log.log("class data archive: the training JVM took over " + TRAINING_LIMIT_SECONDS + " s; skipped");
-            } else if (process.exitValue() == 0 && Files.isRegularFile(partial)) {
-                Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else if (process.exitValue() == 0 && publish(partial, archive)) {
                 ready = true;
                 log.log("class data archive created in " + (System.nanoTime() - started) / 1_000_000 + " ms: "
                         + archive + " (workers spawned from now on use it)");
@@ -136,11 +135,36 @@ public final class ClassDataArchive {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException ignored) {
-                // a leftover temporary file in the cache directory
-            }
+            discard(partial);
+        }
+    }
+
+    /**
+     * Where a training run of this manager writes {@code archive} until it is complete: {@code NAME.jsa.PID.tmp}
+     * beside it, the name {@link #pruneLeftovers} reads the pid back from. Used by {@link ManagerArchive} too.
+     */
+    static Path partialOf(Path archive) {
+        return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    }
+
+    /**
+     * Moves a finished training run's archive into place in one step; false when the run left no regular file
+     * there (a link is not one). Throws IOException when the move fails.
+     */
+    static boolean publish(Path partial, Path archive) throws IOException {
+        if (!Files.isRegularFile(partial, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return true;
+    }
+
+    /** Removes what a training run left at {@code partial}, if anything; one that cannot be removed is pruned later. */
+    static void discard(Path partial) {
+        try {
+            Files.deleteIfExists(partial);
+        } catch (IOException ignored) {
+            // pruneLeftovers removes it at a later start
         }
     }
 

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,7 +143,7 @@ public final class ManagerArchive {
 
     private static void train(List<String> jvm, Path archive, String classpath, List<String> arguments, Log log) {
         long started = System.nanoTime();
-        Path partial = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Path partial = ClassDataArchive.partialOf(archive);
         List<String> command = new ArrayList<>(jvm);
         command.addAll(List.of("-XX:ArchiveClassesAtExit=" + partial, "-cp", classpath, ManagerArchive.class.getName()));
         command.addAll(arguments);
@@ -166,8 +165,7 @@ public final class ManagerArchive {
             deadline.setDaemon(true);
             deadline.start();
             stopOnceListening(process);
-            if (process.waitFor() == 0 && Files.isRegularFile(partial, LinkOption.NOFOLLOW_LINKS)) {
-                Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (process.waitFor() == 0 && ClassDataArchive.publish(partial, archive)) {
                 log.log("manager class data archive created in " + (System.nanoTime() - started) / 1_000_000
                         + " ms: " + archive + " (the next start through the launcher script maps it)");
             } else {
@@ -181,11 +179,7 @@ public final class ManagerArchive {
             if (training != null) {
                 training.destroyForcibly();
             }
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException ignored) {
-                // a leftover temporary file, removed by the next start's ClassDataArchive
-            }
+            ClassDataArchive.discard(partial);
         }
     }
 

@@ -1,6 +1,7 @@
 package prefork.worker;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -11,9 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import prefork.BaseChild;
+import prefork.ListenerSpec;
 import prefork.Protocol;
 import prefork.internal.ChildAccess;
+import prefork.internal.ControlProtocol;
 import prefork.internal.Scoreboard;
+import prefork.internal.WorkerFds;
 
 /**
  * The entry point of the JVM that makes the class data archive (run by the manager's ClassDataArchive with
@@ -68,10 +72,9 @@ public final class Training {
      * verified in every worker (about 15 classes here). Nothing is initialized, no handler is installed; stdin is
      * a pipe, so {@code inheritedChannel()} finds no socket and returns null.
      */
-    private static void loadWorkerBoot() throws java.io.IOException {
-        for (Class<?> bootClass : new Class<?>[] {Worker.class, prefork.ListenerSpec.class,
-                prefork.internal.WorkerFds.class, prefork.internal.ControlProtocol.class, WorkerSignals.class,
-                Admission.class, AccessLog.class, IdleWatch.class}) {
+    private static void loadWorkerBoot() throws IOException {
+        for (Class<?> bootClass : new Class<?>[] {Worker.class, ListenerSpec.class, WorkerFds.class,
+                ControlProtocol.class, WorkerSignals.class, Admission.class, AccessLog.class, IdleWatch.class}) {
             bootClass.getDeclaredMethods(); // loads the classes of its signatures; the archive links them all
             for (Class<?> nested : bootClass.getDeclaredClasses()) {
                 nested.getDeclaredMethods();
@@ -114,13 +117,13 @@ public final class Training {
             while (System.in.read() >= 0) {
                 // the manager writes nothing; EOF is the message
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // the pipe broke: the manager is gone as well
         }
         try {
             new ProcessBuilder("kill", "-KILL", Long.toString(ProcessHandle.current().pid())).start()
                     .waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.io.IOException | InterruptedException e) {
+        } catch (IOException | InterruptedException e) {
             // no kill(1): halt below, and the next start prunes the partial archive
         }
         Runtime.getRuntime().halt(1);
