@@ -161,7 +161,11 @@ final class Dispatcher implements Runnable {
         }
     }
 
-    /** Accepts while a worker can take the connection (or, shedding, everything queued, closing it). */
+    /**
+     * Accepts while a worker can take the connection (or, shedding, everything queued). A connection accepted
+     * while shedding is closed only if still no worker is idle: one that went idle since the turn decided to
+     * shed (during the poll) gets it.
+     */
     private void acceptFrom(int index, List<DispatchTargets.Target> known, boolean shedding) {
         DispatchListener listener = listeners.get(index);
         while (shedding || idlest(known) != null) {
@@ -170,7 +174,7 @@ final class Dispatcher implements Runnable {
             if (fd < 0) {
                 return;
             }
-            if (shedding) {
+            if (shedding && idlest(known) == null) {
                 Native.closeQuietly(fd);
                 shed.closed(listener.spec());
                 continue;
