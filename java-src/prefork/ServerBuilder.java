@@ -35,13 +35,21 @@ public final class ServerBuilder {
      * {@link #CLOJURE_WORKER_JVM_OPTIONS}): a worker that has served for a few seconds spends less per request
      * than with C1 alone; a pool whose workers live only a few seconds each (a small maxRequests) spends less
      * with {@code -XX:TieredStopAtLevel=1}. Where the JDK has it, the manager adds periodic trimming of the C
-     * heap, which gives back the memory C2's compilations freed.
+     * heap, which gives back the memory C2's compilations freed. Core reflection uses the JVM's native accessor
+     * ({@code -Djdk.reflect.useNativeAccessorOnly=true}; JDK 18 and later, no effect on 17): otherwise JDK 18+
+     * builds method-handle code for the first reflective call of each method, and the JDK's own
+     * {@code FileChannel.map} makes one when a worker maps its scoreboard, which cost a JDK 25 worker about
+     * 15 ms of its boot and 7 MiB of memory (measured, BENCHMARKS.md). The price: a reflective call that runs
+     * hot costs about 75 ns instead of 5 once compiled (JDK 17's accessor did the same for a method's first 15
+     * calls); a handler that makes many ({@code Method.invoke} per request, bean-mapping libraries) restores
+     * the JDK's default with {@code workerJvmOptions("-Djdk.reflect.useNativeAccessorOnly=false")}.
      */
     public static final List<String> DEFAULT_WORKER_JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC", "-Xss512k", "-Xms8m", "-Xmx256m",
             "-XX:-UsePerfData", "-Xshare:auto", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
             "-Dclojure.spec.skip-macros=true",
-            "-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider");
+            "-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider",
+            "-Djdk.reflect.useNativeAccessorOnly=true");
 
     /**
      * Added after {@link #DEFAULT_WORKER_JVM_OPTIONS} for a Clojure handler: C1 only. Under tiered C2 a Clojure

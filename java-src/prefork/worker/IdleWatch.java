@@ -50,7 +50,7 @@ final class IdleWatch {
         if (watch.cpuNanos() < 0) {
             throw new IOException("cannot read " + watch.schedstat);
         }
-        Thread watcher = new Thread(watch::watch, "prefork-idle-watch");
+        Thread watcher = new Thread(watch.new Watcher(), "prefork-idle-watch");
         watcher.setDaemon(true);
         watcher.start();
         return watch;
@@ -69,6 +69,14 @@ final class IdleWatch {
     /** Whether {@code connection} was closed by this watch for being idle. */
     boolean closedIdle(Closeable connection) {
         return connection != null && expired == connection;
+    }
+
+    /** The watching thread's body: a class, not a lambda, so that the class data archive holds it (see WorkerControl). */
+    private final class Watcher implements Runnable {
+        @Override
+        public void run() {
+            watch();
+        }
     }
 
     private void watch() {

@@ -74,7 +74,8 @@ public final class Training {
      */
     private static void loadWorkerBoot() throws IOException {
         for (Class<?> bootClass : new Class<?>[] {Worker.class, ListenerSpec.class, WorkerFds.class,
-                ControlProtocol.class, WorkerSignals.class, Admission.class, AccessLog.class, IdleWatch.class}) {
+                ControlProtocol.class, WorkerControl.class, WorkerSignals.class, Admission.class, AccessLog.class,
+                IdleWatch.class}) {
             bootClass.getDeclaredMethods(); // loads the classes of its signatures; the archive links them all
             for (Class<?> nested : bootClass.getDeclaredClasses()) {
                 nested.getDeclaredMethods();

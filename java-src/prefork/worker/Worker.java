@@ -91,7 +91,7 @@ public final class Worker {
         scoreboard.claim(launch.slot(), ProcessHandle.current().pid());
         WorkerControl control = new WorkerControl();
         control.watch();
-        WorkerSignals.install(control::requestStop);
+        WorkerSignals.install(control);
         Worker worker;
         try {
             worker = boot(launch, scoreboard, control);

@@ -42,7 +42,7 @@ final class WorkerControl {
 
     /** Starts the thread that watches the control pipe. */
     void watch() {
-        Thread thread = new Thread(this::readControlPipe, "prefork-control");
+        Thread thread = new Thread(new ControlPipeReader(), "prefork-control");
         thread.setDaemon(true);
         thread.start();
     }
@@ -79,9 +79,35 @@ final class WorkerControl {
         if (stopRequested) {
             booted.stop();
         }
-        Thread applier = new Thread(() -> applyQueued(child), "prefork-eval");
+        Thread applier = new Thread(new QueuedEvalApplier(child), "prefork-eval");
         applier.setDaemon(true);
         applier.start();
+    }
+
+    /*
+     * The two threads' bodies are named classes, not lambdas: the class data archive holds them ready-linked,
+     * while a lambda's class is spun at run time in every worker, with the lambda machinery's first use
+     * (measured: the boot path's five lambdas took 4-6 ms of a 50 ms boot; BENCHMARKS.md).
+     */
+
+    private final class ControlPipeReader implements Runnable {
+        @Override
+        public void run() {
+            readControlPipe();
+        }
+    }
+
+    private final class QueuedEvalApplier implements Runnable {
+        private final BaseChild child;
+
+        QueuedEvalApplier(BaseChild child) {
+            this.child = child;
+        }
+
+        @Override
+        public void run() {
+            applyQueued(child);
+        }
     }
 
     /** A recorded code change that this worker could not apply; its message is the worker's boot error. */

@@ -1,6 +1,7 @@
 package prefork.worker;
 
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * TERM and INT sent to the worker itself (systemd's KillMode=control-group signals every process of the
@@ -12,10 +13,25 @@ import sun.misc.Signal;
 final class WorkerSignals {
     private WorkerSignals() {}
 
-    /** Makes TERM and INT call {@code gracefulStop} (on the JVM's signal thread). */
-    static void install(Runnable gracefulStop) {
+    /** Makes TERM and INT call {@code control.requestStop()} (on the JVM's signal thread). */
+    static void install(WorkerControl control) {
+        SignalHandler handler = new GracefulStop(control);
         for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), signal -> gracefulStop.run());
+            Signal.handle(new Signal(name), handler);
+        }
+    }
+
+    /** A class rather than a lambda, so that the class data archive holds it (see WorkerControl). */
+    private static final class GracefulStop implements SignalHandler {
+        private final WorkerControl control;
+
+        GracefulStop(WorkerControl control) {
+            this.control = control;
+        }
+
+        @Override
+        public void handle(Signal signal) {
+            control.requestStop();
         }
     }
 }

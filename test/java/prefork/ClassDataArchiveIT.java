@@ -69,6 +69,13 @@ class ClassDataArchiveIT {
                     bootClass + " comes from the archive, not the jar:\n" + classes.lines()
                             .filter(line -> line.contains(bootClass + " ")).toList());
         }
+        // what the worker generates at run time instead of mapping it: its own lambdas' classes (none: its boot
+        // path has named classes), and method-handle code (JDK 18+ generated a dozen forms for the JDK's
+        // reflective call in FileChannel.map without -Djdk.reflect.useNativeAccessorOnly; 17 makes one or two)
+        List<String> spun = classes.lines().filter(line -> line.contains("source: __JVM_LookupDefineClass__")
+                || line.matches(".*prefork\\.\\S*\\$\\$Lambda.* source: prefork\\..*")).toList();
+        assertTrue(spun.stream().noneMatch(line -> line.contains("$$Lambda")), "no lambda class spun: " + spun);
+        assertTrue(spun.size() <= 2, "at most two classes generated at run time: " + spun);
         manager.destroy();
         assertTrue(manager.waitFor(30, TimeUnit.SECONDS));
         TestFiles.deleteTree(cache);
