@@ -87,7 +87,8 @@ final class WorkerControl {
     /*
      * The two threads' bodies are named classes, not lambdas: the class data archive holds them ready-linked,
      * while a lambda's class is spun at run time in every worker, with the lambda machinery's first use
-     * (measured: the boot path's five lambdas took 4-6 ms of a 50 ms boot; BENCHMARKS.md).
+     * (measured: the boot path's five lambdas took up to 6 ms of a JDK 25 worker's boot, about 1 ms on 17;
+     * BENCHMARKS.md). ClassDataArchiveIT checks that a worker spins none.
      */
 
     private final class ControlPipeReader implements Runnable {
