@@ -8,13 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +29,8 @@ import prefork.Options;
  * the server already runs; workers spawned once it exists get -XX:SharedArchiveFile. Only a classpath of jars
  * can be archived; with a class directory on it (a development build) the archive is skipped. A cache
  * directory or archive that another user owns or may write is not used (one warning): workers would map what
- * that user put there. The training JVM exits when the manager dies (EOF on its stdin), and the partial files
+ * that user put there. Workers that run as another user (the user option) keep theirs in a directory of that
+ * user's ({@link WorkerArchiveDirectory}), made and mapped by that user's JVMs. The training JVM exits when the manager dies (EOF on its stdin), and the partial files
  * of training runs whose manager is gone are removed at the next start.
  */
 public final class ClassDataArchive {
@@ -52,9 +53,25 @@ public final class ClassDataArchive {
         if (config.cacheDirectory() == null || !jarsOnly(config.classpath())) {
             return new ClassDataArchive(null, config);
         }
-        Path archive = config.cacheDirectory().resolve("worker-" + key(config) + ".jsa");
-        for (Path file : List.of(config.cacheDirectory(), archive)) {
-            String why = whyUntrusted(file);
+        WorkerUser user = WorkerUser.of(config);
+        Path directory = config.cacheDirectory();
+        if (user != null) {
+            directory = WorkerArchiveDirectory.of(config.cacheDirectory(), user);
+            String why;
+            try {
+                why = WorkerArchiveDirectory.prepare(config.cacheDirectory(), user);
+            } catch (IOException e) {
+                why = "cannot be made: " + e;
+            }
+            if (why != null) {
+                config.log().log("class data archive: not used: " + why + "; set cache-directory to a directory it can reach");
+                return new ClassDataArchive(null, config);
+            }
+        }
+        Path archive = directory.resolve("worker-" + key(config) + ".jsa");
+        int workersUid = user == null ? -1 : user.uid();
+        for (Path file : List.of(config.cacheDirectory(), directory, archive)) {
+            String why = whyUntrusted(file, file.equals(config.cacheDirectory()) ? -1 : workersUid);
             if (why != null) {
                 config.log().log("class data archive: not used: " + file + " " + why);
                 return new ClassDataArchive(null, config);
@@ -65,11 +82,19 @@ public final class ClassDataArchive {
 
     /** Why {@code file} (when it exists) must not be used, or null. */
     static String whyUntrusted(Path file) {
+        return whyUntrusted(file, -1);
+    }
+
+    /**
+     * Why {@code file} (when it exists) must not be used, or null; {@code workersUid} (-1: none) is the workers'
+     * user, whose own files (the archive its training JVM wrote, its directory) are trusted too.
+     */
+    static String whyUntrusted(Path file, int workersUid) {
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
         try {
-            return OwnedFiles.whyUntrusted(file);
+            return workersUid < 0 ? OwnedFiles.whyUntrusted(file) : OwnedFiles.whyUntrusted(file, workersUid);
         } catch (IOException e) {
             return "cannot be examined: " + e;
         }
@@ -94,7 +119,7 @@ public final class ClassDataArchive {
         }
         pruneUnused(archive.getParent());
         WorkerCommand commands = new WorkerCommand(config, this);
-        List<String> trainingCommand = commands.training();
+        List<String> trainingCommand = commands.training(List.of("-XX:ArchiveClassesAtExit=" + partialOf(archive)));
         List<String> checkCommand = commands.archiveCheck(archive);
         boolean exists = ready;
         Thread thread = new Thread(() -> {
@@ -109,13 +134,11 @@ public final class ClassDataArchive {
     private void train(List<String> trainingCommand) {
         long started = System.nanoTime();
         Path partial = partialOf(archive);
-        List<String> command = new ArrayList<>(trainingCommand);
-        command.add(1, "-XX:ArchiveClassesAtExit=" + partial);
         try {
             Files.createDirectories(archive.getParent(),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             // stdin stays a pipe from this JVM: the training JVM exits at its EOF, when the manager dies
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(trainingCommand).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD);
             ChildEnvironment.clean(builder.environment());
             Process process = builder.start();
@@ -181,7 +204,9 @@ public final class ClassDataArchive {
                 check.destroyForcibly();
                 status = "no answer in " + TRAINING_LIMIT_SECONDS + " s";
             } else if (check.exitValue() == 0) {
-                Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
+                // marked as used; the directory may be the workers' user's: a link planted there is not followed
+                Files.getFileAttributeView(archive, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(FileTime.from(Instant.now()), null, null);
                 return true;
             } else {
                 status = "exit status " + check.exitValue();

@@ -22,12 +22,21 @@ final class OwnedFiles {
      * 65534, ...", "is writable by others (rwxrwxrwx)"). Throws IOException when it cannot be examined.
      */
     static String whyUntrusted(Path file) throws IOException {
+        return whyUntrusted(file, ownUid());
+    }
+
+    /**
+     * The same, with the files of {@code alsoTrusted} (a uid: the workers' user, whose own JVMs make and map
+     * the file) trusted too.
+     */
+    static String whyUntrusted(Path file, int alsoTrusted) throws IOException {
         int owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        if (owner != ownUid()) {
-            return "is owned by uid " + owner + ", not by this user (uid " + ownUid() + ")";
+        if (owner != ownUid() && owner != alsoTrusted) {
+            return "is owned by uid " + owner + ", not by this user (uid " + ownUid() + ")"
+                    + (alsoTrusted == ownUid() ? "" : " or the workers' (uid " + alsoTrusted + ")");
         }
         if (Files.isSymbolicLink(file)) {
-            String target = whyUntrusted(file.toRealPath());
+            String target = whyUntrusted(file.toRealPath(), alsoTrusted);
             return target == null ? null : "is a link to " + file.toRealPath() + ", which " + target;
         }
         Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);

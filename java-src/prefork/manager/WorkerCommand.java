@@ -86,9 +86,12 @@ final class WorkerCommand {
         return command;
     }
 
-    /** The command of the JVM that makes the class data archive. */
-    List<String> training() {
-        List<String> command = java(List.of(), Training.class.getName());
+    /**
+     * The command of the JVM that makes the class data archive, with {@code archiveFlags} (the one that names
+     * its output) among its JVM flags, before the class path: after setpriv's arguments when a user is set.
+     */
+    List<String> training(List<String> archiveFlags) {
+        List<String> command = java(archiveFlags, Training.class.getName());
         command.addAll(launch(null).argv(0, 0));
         return command;
     }

@@ -78,6 +78,58 @@ class PrivilegesIT {
     }
 
     @Test
+    void workersOfAnotherUserMakeAndMapTheirOwnClassDataArchive() throws Exception {
+        assumeTrue(POSIX.geteuid() == 0, "switching users needs a manager running as root");
+        OtherUsers.assumeNobodyCanReachTheCheckout();
+        int nobody = (int) POSIX.getpwnam("nobody").getUID();
+        Path cache = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "privileges-cache");
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        try (PreforkServer server = TestServers.pool(PidChild.class, log, 1, 1, 1).user("nobody")
+                .classpath(JAR.toString()).cacheDirectory(cache).start()) {
+            Await.until(Duration.ofSeconds(30), "the archive is made", () -> log.contains("class data archive created"));
+            Path directory = cache.resolve("uid-" + nobody);
+            List<Path> archives;
+            try (var files = Files.list(directory)) {
+                archives = files.toList();
+            }
+            assertEquals(1, archives.size(), "one archive: " + archives);
+            assertEquals(nobody, Files.getAttribute(archives.get(0), "unix:uid"), "nobody's JVM wrote it");
+            assertEquals(nobody, Files.getAttribute(directory, "unix:uid"), "in nobody's directory");
+            long first = server.workers().get(0).pid();
+            ProcessHandle.of(first).orElseThrow().destroyForcibly();
+            Await.until(Duration.ofSeconds(30), "a replacement serves", () -> server.workers().size() == 1
+                    && server.workers().get(0).pid() != first && server.workers().get(0).state() == WorkerState.IDLE);
+            long replacement = server.workers().get(0).pid();
+            assertTrue(Files.readString(Path.of("/proc/" + replacement + "/cmdline"))
+                    .contains("-XX:SharedArchiveFile=" + archives.get(0)), "the replacement maps it");
+            assertEquals(ids(nobody), status(replacement).get("Uid"), "and runs as nobody");
+            assertEquals(replacement, Clients.pidFrom(server.port()));
+        } finally {
+            TestFiles.deleteTree(cache);
+        }
+        assertFalse(log.contains("skipped") || log.contains("not used"), "no archive step failed: " + log.lines);
+    }
+
+    @Test
+    void aCacheDirectoryTheWorkersUserCannotReachIsNotUsedAndSaysWhy() throws Exception {
+        assumeTrue(POSIX.geteuid() == 0, "switching users needs a manager running as root");
+        OtherUsers.assumeNobodyCanReachTheCheckout();
+        Path closed = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "privileges-closed");
+        Files.setPosixFilePermissions(closed, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path cache = closed.resolve("cache");
+        try (PreforkServer server = TestServers.pool(PidChild.class, log, 1, 1, 1).user("nobody")
+                .classpath(JAR.toString()).cacheDirectory(cache).start()) {
+            assertTrue(log.contains("class data archive: not used: the workers' user nobody (uid ")
+                    && log.contains("cannot pass through " + closed + " (rwx------)"), "says why: " + log.lines);
+            assertEquals(server.workers().get(0).pid(), Clients.pidFrom(server.port()), "and serves without it");
+            assertFalse(Files.exists(cache.resolve("uid-" + POSIX.getpwnam("nobody").getUID())),
+                    "no directory made for nobody where it cannot reach");
+        } finally {
+            TestFiles.deleteTree(closed);
+        }
+    }
+
+    @Test
     void unknownUsersAndGroupsAreRefusedNamingTheOption() {
         InvalidOptionException user = assertThrows(InvalidOptionException.class,
                 () -> TestServers.pool(PidChild.class, log, 1, 1, 1).user("no-such-user-here").validate());
