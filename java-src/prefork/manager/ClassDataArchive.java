@@ -25,8 +25,9 @@ import prefork.Options;
  * An AppCDS archive of the classes a worker loads at boot, so that later workers start faster and share those
  * classes' memory (DESIGN.md: a Clojure worker 225 ms -> 118 ms). It is made once per combination of JDK,
  * classpath (every jar's path, size and time), worker flags and child: a training JVM loads the child (and,
- * for Clojure handlers, their namespaces) and exits with -XX:ArchiveClassesAtExit, in the background, while
- * the server already runs; workers spawned once it exists get -XX:SharedArchiveFile. Only a classpath of jars
+ * for Clojure handlers, their namespaces) and writes the archive as it exits, in the background, while the
+ * server already runs; workers spawned once it exists map it. On JDK 25 and later it is an AOT cache, before a
+ * dynamic AppCDS archive ({@link ArchiveFormat}). Only a classpath of jars
  * can be archived; with a class directory on it (a development build) the archive is skipped. A cache
  * directory or archive that another user owns or may write is not used (one warning): workers would map what
  * that user put there. Workers that run as another user (the user option) keep theirs in a directory of that
@@ -36,13 +37,15 @@ import prefork.Options;
 public final class ClassDataArchive {
     private static final long TRAINING_LIMIT_SECONDS = 120;
     private final Path archive;
+    private final ArchiveFormat format;
     private final Log log;
     private final ServerConfig config;
     private volatile boolean ready;
     private volatile Process training;
 
-    private ClassDataArchive(Path archive, ServerConfig config) {
+    private ClassDataArchive(Path archive, ArchiveFormat format, ServerConfig config) {
         this.archive = archive;
+        this.format = format;
         this.config = config;
         this.log = config.log();
         this.ready = archive != null && Files.isRegularFile(archive);
@@ -51,7 +54,7 @@ public final class ClassDataArchive {
     /** The archive for {@code config}, or a disabled one (no option ever added) when it cannot be used. */
     public static ClassDataArchive forConfig(ServerConfig config) {
         if (config.cacheDirectory() == null || !jarsOnly(config.classpath())) {
-            return new ClassDataArchive(null, config);
+            return new ClassDataArchive(null, ArchiveFormat.JSA, config);
         }
         WorkerUser user = WorkerUser.of(config);
         Path directory = config.cacheDirectory();
@@ -65,19 +68,20 @@ public final class ClassDataArchive {
             }
             if (why != null) {
                 config.log().log("class data archive: not used: " + why + "; set cache-directory to a directory it can reach");
-                return new ClassDataArchive(null, config);
+                return new ClassDataArchive(null, ArchiveFormat.JSA, config);
             }
         }
-        Path archive = directory.resolve("worker-" + key(config) + ".jsa");
+        ArchiveFormat format = ArchiveFormat.forWorkers(config);
+        Path archive = directory.resolve(format.fileName(key(config)));
         int workersUid = user == null ? -1 : user.uid();
         for (Path file : List.of(config.cacheDirectory(), directory, archive)) {
             String why = whyUntrusted(file, file.equals(config.cacheDirectory()) ? -1 : workersUid);
             if (why != null) {
                 config.log().log("class data archive: not used: " + file + " " + why);
-                return new ClassDataArchive(null, config);
+                return new ClassDataArchive(null, ArchiveFormat.JSA, config);
             }
         }
-        return new ClassDataArchive(archive, config);
+        return new ClassDataArchive(archive, format, config);
     }
 
     /** Why {@code file} (when it exists) must not be used, or null. */
@@ -103,12 +107,17 @@ public final class ClassDataArchive {
     /** The JVM options a worker spawned now gets: the archive once it exists, else none. */
     List<String> jvmOptions() {
         // a worker that cannot map it anyway starts without it, silently: the check below rebuilds it
-        return ready ? List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off") : List.of();
+        return ready ? format.workerFlags(archive) : List.of();
+    }
+
+    /** The kind of archive: the flags that make, map and check it. */
+    ArchiveFormat format() {
+        return format;
     }
 
     /**
      * If the archive is missing, makes it in the background with a training JVM. An existing one is checked in
-     * the background by a JVM that must map it ({@code -Xshare:on -version}, as the workers' user, with their
+     * the background by a JVM that must map it ({@link ArchiveFormat#checkFlags} and {@code -version}, as the workers' user, with their
      * flags and class path): a stale or unusable one is logged once, replaced, and workers start without it
      * until the new one exists. Marks an existing archive as used, and removes archives no server has used for
      * 14 days.
@@ -119,7 +128,7 @@ public final class ClassDataArchive {
         }
         pruneUnused(archive.getParent());
         WorkerCommand commands = new WorkerCommand(config, this);
-        List<String> trainingCommand = commands.training(List.of("-XX:ArchiveClassesAtExit=" + partialOf(archive)));
+        List<String> trainingCommand = commands.training(List.of(format.trainingFlag(partialOf(archive))));
         List<String> checkCommand = commands.archiveCheck(archive);
         boolean exists = ready;
         Thread thread = new Thread(() -> {
@@ -186,6 +195,7 @@ public final class ClassDataArchive {
     static void discard(Path partial) {
         try {
             Files.deleteIfExists(partial);
+            Files.deleteIfExists(partial.resolveSibling(partial.getFileName() + ".config")); // an AOT cache's
         } catch (IOException ignored) {
             // pruneLeftovers removes it at a later start
         }
@@ -233,7 +243,7 @@ public final class ClassDataArchive {
     private void pruneUnused(Path directory) {
         pruneLeftovers(directory);
         Instant limit = Instant.now().minus(Duration.ofDays(14));
-        try (DirectoryStream<Path> archives = Files.newDirectoryStream(directory, "worker-*.jsa")) {
+        try (DirectoryStream<Path> archives = Files.newDirectoryStream(directory, "worker-*.{jsa,aot}")) {
             for (Path old : archives) {
                 if (Files.getLastModifiedTime(old).toInstant().isBefore(limit)) {
                     Files.deleteIfExists(old);
@@ -251,10 +261,11 @@ public final class ClassDataArchive {
      */
     private void pruneLeftovers(Path directory) {
         Instant limit = Instant.now().minus(Duration.ofDays(1));
-        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, "*.jsa.*.tmp")) {
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, "*.{jsa,aot}.*.tmp{,.config}")) {
             for (Path partial : partials) {
                 String name = partial.getFileName().toString();
-                String pid = name.substring(name.indexOf(".jsa.") + 5, name.length() - 4);
+                int at = Math.max(name.lastIndexOf(".jsa."), name.lastIndexOf(".aot.")) + 5;
+                String pid = name.substring(at, name.indexOf(".tmp", at));
                 boolean running = pid.matches("\\d{1,18}")
                         && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
                 if (!running || Files.getLastModifiedTime(partial, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(limit)) {
@@ -271,6 +282,7 @@ public final class ClassDataArchive {
     public void abandon() {
         Process process = training;
         if (process != null) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly); // an AOT cache's assembly JVM
             process.destroyForcibly();
         }
     }

@@ -80,8 +80,9 @@ final class WorkerCommand {
     /** The command of the worker that will own {@code slot} in the pool of {@code launch}. */
     List<String> worker(WorkerLaunch launch, int slot, long maxRequests) {
         List<String> flags = new ArrayList<>(poolJvmOptions);
-        flags.addAll(archive.jvmOptions());
-        List<String> command = java(flags, Worker.class.getName());
+        List<String> archiveFlags = archive.jvmOptions();
+        flags.addAll(archiveFlags);
+        List<String> command = java(flags, Worker.class.getName(), !archiveFlags.isEmpty());
         command.addAll(launch.argv(slot, maxRequests));
         return command;
     }
@@ -91,20 +92,21 @@ final class WorkerCommand {
      * its output) among its JVM flags, before the class path: after setpriv's arguments when a user is set.
      */
     List<String> training(List<String> archiveFlags) {
-        List<String> command = java(archiveFlags, Training.class.getName());
+        List<String> command = java(archiveFlags, Training.class.getName(), true);
         command.addAll(launch(null).argv(0, 0));
         return command;
     }
 
     /** The command of a JVM that exits 0 only if it can map {@code archive} with the workers' flags and class path. */
     List<String> archiveCheck(java.nio.file.Path archive) {
-        return java(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on"), "-version");
+        return java(this.archive.format().checkFlags(archive), "-version", true);
     }
 
-    private List<String> java(List<String> extraJvmOptions, String mainClass) {
+    /** java, the worker flags (as a JVM that makes or maps the class data archive takes them, when {@code archived}), then {@code extraJvmOptions}, the class path and {@code mainClass}. */
+    private List<String> java(List<String> extraJvmOptions, String mainClass, boolean archived) {
         List<String> command = new ArrayList<>();
         command.add(config.get(Options.JAVA_COMMAND));
-        command.addAll(config.workerJvmOptions());
+        command.addAll(archived ? archive.format().compatible(config.workerJvmOptions()) : config.workerJvmOptions());
         command.addAll(extraJvmOptions);
         command.add("-cp");
         command.add(config.classpath());

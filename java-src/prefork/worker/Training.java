@@ -21,7 +21,7 @@ import prefork.internal.WorkerFds;
 
 /**
  * The entry point of the JVM that makes the class data archive (run by the manager's ClassDataArchive with
- * {@code -XX:ArchiveClassesAtExit}). It loads the child and what it needs at boot, without initialize, and
+ * {@code -XX:ArchiveClassesAtExit}, or on JDK 25 {@code -XX:AOTCacheOutput}). It loads the child and what it needs at boot, without initialize, and
  * runs the scoreboard, a control thread and a loopback connection through the classes a worker uses; then it
  * exits normally, and the JVM writes the archive. Arguments as {@link WorkerLaunch#argv}, without a listener.
  * Its stdin is a pipe from the manager: at EOF (the manager died) it kills itself at once, writing nothing,

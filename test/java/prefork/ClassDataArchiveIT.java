@@ -52,15 +52,15 @@ class ClassDataArchiveIT {
         try (var files = Files.list(cache.resolve("prefork"))) {
             List<Path> archives = files.toList();
             assertEquals(1, archives.size(), archives.toString());
-            assertTrue(archives.get(0).getFileName().toString().matches("worker-[0-9a-f]{24}\\.jsa"));
+            assertTrue(archives.get(0).getFileName().toString().matches("worker-[0-9a-f]{24}\\" + WorkerArchives.SUFFIX));
         }
         long first = onlyWorker();
-        assertTrue(!cmdline(first).contains("SharedArchiveFile"), "the first worker started before the archive");
+        assertTrue(!cmdline(first).contains(WorkerArchives.FLAG), "the first worker started before the archive");
         ProcessHandle.of(first).orElseThrow().destroyForcibly();
         Await.until(Duration.ofSeconds(30), "a replacement is ready", () -> TestServers.readOrEmpty(log).contains("gen=1 ready in")
                 && TestServers.readOrEmpty(log).lines().filter(line -> line.contains(" ready in ")).count() == 2);
         long replacement = onlyWorker();
-        assertTrue(cmdline(replacement).contains("-XX:SharedArchiveFile=" + cache.resolve("prefork")),
+        assertTrue(cmdline(replacement).contains(WorkerArchives.FLAG + cache.resolve("prefork")),
                 "the replacement maps the archive");
         String classes = Files.readString(cache.resolve("class-load-" + replacement + ".log"));
         for (String bootClass : List.of("prefork.examples.EchoChild", "prefork.worker.Worker",

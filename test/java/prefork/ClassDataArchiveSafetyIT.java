@@ -57,7 +57,7 @@ class ClassDataArchiveSafetyIT {
         ProcessHandle.of(first).orElseThrow().destroyForcibly();
         Await.until(Duration.ofSeconds(30), "a replacement is ready",
                 () -> read(log).lines().filter(line -> line.contains(" ready in ")).count() == 2);
-        assertFalse(cmdline(onlyWorker(manager)).contains("SharedArchiveFile"), "no archive is mapped");
+        assertFalse(cmdline(onlyWorker(manager)).contains(WorkerArchives.FLAG), "no archive is mapped");
         assertTrue(manager.toHandle().children().noneMatch(ClassDataArchiveSafetyIT::isTraining), "no training run");
         try (Stream<Path> files = Files.list(cache.resolve("prefork"))) {
             assertEquals(List.of(), files.toList(), "nothing is written there");
@@ -75,7 +75,7 @@ class ClassDataArchiveSafetyIT {
         assertTrue(first.waitFor(30, TimeUnit.SECONDS));
         Path archive;
         try (Stream<Path> files = Files.list(cache.resolve("prefork"))) {
-            archive = files.filter(p -> p.getFileName().toString().endsWith(".jsa")).findFirst().orElseThrow();
+            archive = files.filter(p -> p.getFileName().toString().endsWith(WorkerArchives.SUFFIX)).findFirst().orElseThrow();
         }
         Files.setAttribute(archive, "unix:uid", 65534);
 
@@ -83,7 +83,7 @@ class ClassDataArchiveSafetyIT {
         Process second = launch(cache, secondLog, "prefork.examples.EchoChild", jars());
         assertTrue(read(secondLog).contains("class data archive: not used: " + archive
                 + " is owned by uid 65534, not by this user (uid 0)"), read(secondLog));
-        assertFalse(cmdline(onlyWorker(second)).contains("SharedArchiveFile"), "the foreign archive is not mapped");
+        assertFalse(cmdline(onlyWorker(second)).contains(WorkerArchives.FLAG), "the foreign archive is not mapped");
     }
 
     @Test
@@ -94,6 +94,8 @@ class ClassDataArchiveSafetyIT {
         assertTrue(gone.waitFor(10, TimeUnit.SECONDS));
         Path leftover = Files.writeString(cache.resolve("prefork").resolve("worker-0123456789abcdef01234567.jsa."
                 + gone.pid() + ".tmp"), "a partial archive");
+        Path aotLeftover = Files.writeString(cache.resolve("prefork").resolve("worker-0123456789abcdef01234567.aot."
+                + gone.pid() + ".tmp.config"), "a JDK 25 training run's AOT configuration");
         List<String> classpath = jars();
         classpath.add(slowTrainingJar().toString());
         Path log = TARGET.resolve("cds-safety-training-kill.log");
@@ -103,6 +105,7 @@ class ClassDataArchiveSafetyIT {
         ProcessHandle training = manager.toHandle().children().filter(ClassDataArchiveSafetyIT::isTraining)
                 .findFirst().orElseThrow();
         assertFalse(Files.exists(leftover), "the dead manager's partial archive is removed");
+        assertFalse(Files.exists(aotLeftover), "and its AOT configuration file");
         assertTrue(read(log).contains("class data archive: removed " + leftover + ", left by a training run"), read(log));
 
         manager.destroyForcibly();
@@ -112,7 +115,9 @@ class ClassDataArchiveSafetyIT {
                 () -> !Processes.alive(training.pid()));
         System.err.println("training JVM gone " + (System.nanoTime() - killed) / 1_000_000 + " ms after the manager's SIGKILL");
         try (Stream<Path> files = Files.list(cache.resolve("prefork"))) {
-            assertEquals(List.of(), files.toList(), "no partial archive was written");
+            // JDK 25's AOT training opens its (empty) configuration file at start; the next start prunes it (above)
+            assertEquals(List.of(), files.filter(file -> !(file.toString().endsWith(".tmp.config")
+                    && file.toFile().length() == 0)).toList(), "no partial archive was written");
         }
     }
 

@@ -101,7 +101,7 @@ class PrivilegesIT {
                     && server.workers().get(0).pid() != first && server.workers().get(0).state() == WorkerState.IDLE);
             long replacement = server.workers().get(0).pid();
             assertTrue(Files.readString(Path.of("/proc/" + replacement + "/cmdline"))
-                    .contains("-XX:SharedArchiveFile=" + archives.get(0)), "the replacement maps it");
+                    .contains(WorkerArchives.FLAG + archives.get(0)), "the replacement maps it");
             assertEquals(ids(nobody), status(replacement).get("Uid"), "and runs as nobody");
             assertEquals(replacement, Clients.pidFrom(server.port()));
         } finally {

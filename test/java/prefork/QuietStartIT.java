@@ -77,7 +77,7 @@ class QuietStartIT {
         Path first = run(javaHome, "first", javaHandler, manager -> Await.until(Duration.ofSeconds(120),
                 "the class data archive is in " + cache, () -> archiveExists(cache)));
         Path second = run(javaHome, "archived", javaHandler, manager -> assertTrue(manager.toHandle().children()
-                .anyMatch(worker -> commandLine(worker).contains("-XX:SharedArchiveFile=")), "workers map the archive"));
+                .anyMatch(worker -> commandLine(worker).contains(WorkerArchives.FLAG)), "workers map the archive"));
         Path clojure = run(javaHome, "clojure", new String[] {"--handler", "prefork.examples.echo/handle",
             "--nrepl-port", "0", "--class-data-sharing", "false"}, manager -> { });
         for (Path log : List.of(first, second, clojure)) {
@@ -131,7 +131,7 @@ class QuietStartIT {
 
     private static boolean archiveExists(Path cache) {
         try (Stream<Path> files = Files.list(cache)) {
-            return files.anyMatch(file -> file.getFileName().toString().endsWith(".jsa"));
+            return files.anyMatch(file -> file.getFileName().toString().endsWith(WorkerArchives.SUFFIX));
         } catch (IOException e) {
             return false;
         }

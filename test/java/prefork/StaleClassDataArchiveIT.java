@@ -106,7 +106,7 @@ class StaleClassDataArchiveIT {
 
     private List<Path> archives() throws IOException {
         try (Stream<Path> files = Files.list(cache)) {
-            return files.filter(p -> p.toString().endsWith(".jsa")).sorted().toList();
+            return files.filter(p -> p.toString().endsWith(WorkerArchives.SUFFIX)).sorted().toList();
         }
     }
 }
