@@ -72,12 +72,13 @@ class QuietStartIT {
         deleteDirectory();
         dir = Files.createTempDirectory("prefork-quiet-it");
         Path cache = dir.resolve("cache");
+        WorkerArchives archives = WorkerArchives.of(javaHome);
         String[] javaHandler = {"--handler", "prefork.examples.EchoChild", "--add-listener", "udp://127.0.0.1:0",
             "--cache-directory", cache.toString()};
         Path first = run(javaHome, "first", javaHandler, manager -> Await.until(Duration.ofSeconds(120),
-                "the class data archive is in " + cache, () -> archiveExists(cache)));
+                "the class data archive is in " + cache, () -> archiveExists(cache, archives.suffix())));
         Path second = run(javaHome, "archived", javaHandler, manager -> assertTrue(manager.toHandle().children()
-                .anyMatch(worker -> commandLine(worker).contains(WorkerArchives.FLAG)), "workers map the archive"));
+                .anyMatch(worker -> commandLine(worker).contains(archives.flag())), "workers map the archive"));
         Path clojure = run(javaHome, "clojure", new String[] {"--handler", "prefork.examples.echo/handle",
             "--nrepl-port", "0", "--class-data-sharing", "false"}, manager -> { });
         for (Path log : List.of(first, second, clojure)) {
@@ -129,9 +130,9 @@ class QuietStartIT {
         }
     }
 
-    private static boolean archiveExists(Path cache) {
+    private static boolean archiveExists(Path cache, String suffix) {
         try (Stream<Path> files = Files.list(cache)) {
-            return files.anyMatch(file -> file.getFileName().toString().endsWith(WorkerArchives.SUFFIX));
+            return files.anyMatch(file -> file.getFileName().toString().endsWith(suffix));
         } catch (IOException e) {
             return false;
         }
