@@ -30,7 +30,7 @@ enum ArchiveFormat {
      * {@code -Xshare:auto}; JSA otherwise.
      */
     static ArchiveFormat forWorkers(ServerConfig config) {
-        boolean ownJava = Path.of(config.get(Options.JAVA_COMMAND)).equals(Path.of(Options.JAVA_COMMAND.defaultValue()));
+        boolean ownJava = NativeHeapTrim.runsThisJava(config.get(Options.JAVA_COMMAND));
         boolean ownChoice = config.workerJvmOptions().stream().anyMatch(flag -> !flag.equals("-Xshare:auto")
                 && (flag.startsWith("-Xshare:") || flag.startsWith("-XX:SharedArchiveFile")
                         || flag.startsWith("-XX:ArchiveClassesAtExit") || flag.startsWith("-XX:AOT")

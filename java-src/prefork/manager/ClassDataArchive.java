@@ -72,7 +72,7 @@ public final class ClassDataArchive {
             }
         }
         ArchiveFormat format = ArchiveFormat.forWorkers(config);
-        Path archive = directory.resolve(format.fileName(key(config)));
+        Path archive = directory.resolve(format.fileName(key(config, user)));
         int workersUid = user == null ? -1 : user.uid();
         for (Path file : List.of(config.cacheDirectory(), directory, archive)) {
             String why = whyUntrusted(file, file.equals(config.cacheDirectory()) ? -1 : workersUid);
@@ -301,12 +301,11 @@ public final class ClassDataArchive {
      * properties, whether a listener is tls (the training then loads TLS), the workers' user, and every file the class path reads (the manifests' Class-Path jars too)
      * with its size and modification time, so that re-copied jars make a new archive.
      */
-    private static String key(ServerConfig config) {
+    private static String key(ServerConfig config, WorkerUser user) {
         StringBuilder text = new StringBuilder(System.getProperty("java.home")).append('\n')
                 .append(Runtime.version()).append('\n').append(config.get(Options.JAVA_COMMAND)).append('\n')
                 .append(config.workerJvmOptions()).append('\n').append(config.childClass()).append('\n')
                 .append(config.childProperties()).append('\n').append(config.tls() == null ? "" : "tls\n");
-        WorkerUser user = WorkerUser.of(config);
         text.append(user == null ? "manager's user" : user.uid() + ":" + user.gid()).append('\n');
         for (Path entry : ClassPathJars.expand(config.classpath())) {
             File jar = entry.toFile();

@@ -21,10 +21,17 @@ final class NativeHeapTrim {
      * this JDK has the flag, else none (another java's version is not known without starting it).
      */
     static List<String> flags(String javaCommand) {
-        Path own = Path.of(prefork.Options.JAVA_COMMAND.defaultValue());
-        return Path.of(javaCommand).equals(own) && supported(Runtime.version())
+        return runsThisJava(javaCommand) && supported(Runtime.version())
                 ? List.of("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=" + INTERVAL_MILLIS)
                 : List.of();
+    }
+
+    /**
+     * Whether {@code javaCommand} is this JVM's own java (the java command option's default), whose version is
+     * known; another java's is not without starting it. Also used by {@link ArchiveFormat}.
+     */
+    static boolean runsThisJava(String javaCommand) {
+        return Path.of(javaCommand).equals(Path.of(prefork.Options.JAVA_COMMAND.defaultValue()));
     }
 
     /** Whether a JDK of {@code version} has -XX:TrimNativeHeapInterval. */

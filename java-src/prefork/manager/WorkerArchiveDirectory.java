@@ -54,10 +54,8 @@ final class WorkerArchiveDirectory {
 
     /** Whether {@code user} may search the directory {@code path}, by its owner, group and mode bits. */
     private static boolean passes(Path path, WorkerUser user) throws IOException {
-        int mode = (Integer) Files.getAttribute(path, "unix:mode");
-        int owner = (Integer) Files.getAttribute(path, "unix:uid");
-        int group = (Integer) Files.getAttribute(path, "unix:gid");
-        int bit = owner == user.uid() ? 0100 : group == user.gid() ? 0010 : 0001;
-        return (mode & bit) != 0;
+        java.util.Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,uid,gid");
+        int bit = (Integer) attributes.get("uid") == user.uid() ? 0100 : (Integer) attributes.get("gid") == user.gid() ? 0010 : 0001;
+        return ((Integer) attributes.get("mode") & bit) != 0;
     }
 }

@@ -6,7 +6,7 @@
             [clojure.string :as str]
             [clojure.test :refer [deftest is testing]]
             [nrepl.core :as nrepl]
-            [prefork.test-support :refer [alive?]]))
+            [prefork.test-support :refer [alive? worker-pids]]))
 
 (defn- read-line-within
   "The next stdout line of the demo, waiting at most `seconds`."
@@ -23,14 +23,6 @@
       (.write out (.getBytes (str text "\n")))
       (.flush out)
       (.readLine ^java.io.BufferedReader in))))
-
-(defn- worker-pids
-  "The pids of the demo's worker JVMs (not the class data training JVM, which is a child too)."
-  [^Process process]
-  (vec (for [^java.lang.ProcessHandle child (iterator-seq (.iterator (.children (.toHandle process))))
-             :when (str/includes? (try (slurp (str "/proc/" (.pid child) "/cmdline")) (catch Exception _ ""))
-                                  "prefork.worker.Worker")]
-         (.pid child))))
 
 (deftest the-demo-serves-echo-and-takes-a-live-redefinition
   (let [process (-> (ProcessBuilder. ["dev/demo" "--port" "0" "--nrepl-port" "0" "--min-servers" "3"])

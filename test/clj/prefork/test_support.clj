@@ -71,3 +71,13 @@
   (let [stat (java.nio.file.Path/of (str "/proc/" pid "/stat") (make-array String 0))]
     (boolean (some->> (try (java.nio.file.Files/readString stat) (catch java.io.IOException _ nil))
                       (re-find #"\) [^Z]")))))
+
+(defn worker-pids
+  "The pids of `process`'s running worker JVMs: its children running prefork.worker.Worker (zombies excluded;
+  not the class data training JVM, a child too, which on JDK 25 runs for a few seconds after the server serves)."
+  [^Process process]
+  (set (filter #(and (alive? %)
+                     (str/includes? (try (slurp (str "/proc/" % "/cmdline")) (catch Exception _ ""))
+                                    "prefork.worker.Worker"))
+               (map #(.pid ^java.lang.ProcessHandle %)
+                    (iterator-seq (.iterator (.children (.toHandle process))))))))

@@ -7,7 +7,7 @@
             [clojure.string :as str]
             [clojure.test :refer [deftest is testing]]
             [prefork.mirror :as mirror]
-            [prefork.test-support :refer [alive? await-until exchange]]))
+            [prefork.test-support :refer [alive? await-until exchange worker-pids]]))
 
 (defn- readme-forms
   "The source text of each top-level form in the README's first clojure block after \"## Two commands\"."
@@ -65,16 +65,6 @@
 
 (defn- read-line-within [^java.io.BufferedReader reader seconds]
   (deref (future (.readLine reader)) (* 1000 seconds) nil))
-
-(defn- worker-pids
-  "The demo's running workers: its child processes running prefork.worker.Worker (zombies excluded; not the
-  class data training JVM, a child too, which on JDK 25 runs for a few seconds after the demo serves)."
-  [^Process demo]
-  (set (filter #(and (alive? %)
-                     (str/includes? (try (slurp (str "/proc/" % "/cmdline")) (catch Exception _ ""))
-                                    "prefork.worker.Worker"))
-               (map #(.pid ^java.lang.ProcessHandle %)
-                    (iterator-seq (.iterator (.children (.toHandle demo))))))))
 
 (defn- changed-by-pid
   "Connects until every pid in `wanted` has answered \"changed: hello (worker PID)\" (60 s at most); returns
