@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * Start to first echo: the time from starting a server's process to the first line it echoes, as an operator
  * or a load balancer's health check would see it. The server gets a free port chosen beforehand (prefork's
- * {@code --port}, the comparison servers' {@code -Dbench.port}); a client connects every millisecond from the
+ * and the C peer's {@code --port}, the Java comparison servers' {@code -Dbench.port}); a client connects every millisecond from the
  * start, and the first connection the server accepts is sent one line. For prefork that includes the manager's
  * start, binding, spawning and one worker's start; the connection waits in the backlog until a worker takes
  * it. prefork's class data archive exists by then (the start-up probe made it), so this is a restart, not a
@@ -44,7 +44,7 @@ final class FirstEcho {
     private static List<String> withPort(ServerSpec spec, int port) {
         List<String> command = new ArrayList<>(spec.tcpCommand());
         int flag = command.indexOf("--port");
-        if (spec.prefork() && flag >= 0) {
+        if (flag >= 0) { // prefork's launcher and the C peer
             command.set(flag + 1, Integer.toString(port));
         } else {
             command.add(1, "-Dbench.port=" + port);

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * A server under test and the commands that start it: prefork through its launcher (one process tree per
  * protocol, since a pool serves one socket), or a comparison server from this build that serves TCP and UDP
- * from one JVM. Every server binds 127.0.0.1, port 0.
+ * from one JVM, or the C prefork peer (dev/bench/c, one process tree). Every server binds 127.0.0.1, port 0.
  */
 record ServerSpec(String name, String description, List<String> tcpCommand, List<String> udpCommand,
         boolean prefork) {
@@ -36,6 +36,14 @@ record ServerSpec(String name, String description, List<String> tcpCommand, List
         udp.addAll(List.of("--protocol", "udp"));
         return new ServerSpec(name, description + (extraFlags.isEmpty() ? "" : " " + String.join(" ", extraFlags)),
                 tcp, udp, true);
+    }
+
+    /** A native comparison server (the C prefork peer): {@code binary} with {@code args} and port 0; one process tree. */
+    static ServerSpec nativeServer(String name, String description, Path binary, String... args) {
+        List<String> command = new ArrayList<>(List.of(binary.toString()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--port", "0"));
+        return new ServerSpec(name, description, command, null, false);
     }
 
     /** A comparison server class of this build, run with default JVM flags; one process serves TCP and UDP. */

@@ -69,9 +69,12 @@ public final class Suite {
         progress("report written to " + options.out());
     }
 
+    /** The C prefork peer's name in reports; absent where dev/bench/run found no C compiler. */
+    static final String C_PREFORK = "c-prefork";
+
     static List<ServerSpec> servers(Options options) {
         Path jar = options.root().resolve("target/prefork.jar").toAbsolutePath();
-        List<ServerSpec> all = List.of(
+        List<ServerSpec> all = new ArrayList<>(List.of(
                 ServerSpec.prefork("prefork-java", "prefork launcher, Java child prefork.examples.EchoChild, "
                         + "--min-servers 5 --max-servers 20", jar, "prefork.examples.EchoChild", options.preforkFlags()),
                 ServerSpec.prefork("prefork-clojure", "prefork launcher, Clojure handler prefork.examples.echo/handle, "
@@ -80,7 +83,12 @@ public final class Suite {
                 ServerSpec.bench("thread-pool", "one JVM, ServerSocket + fixed pool of 20 platform threads "
                         + "(UDP: 20 threads in receive)", ThreadPoolEchoServer.class.getName(), "20"),
                 ServerSpec.bench("netty", "one JVM, Netty 4.2.18 epoll, default event loops "
-                        + "(2 x cores), LineBasedFrameDecoder", NettyEchoServer.class.getName()));
+                        + "(2 x cores), LineBasedFrameDecoder", NettyEchoServer.class.getName())));
+        Path cPeer = options.root().resolve("dev/bench/target/prefork-echo");
+        if (Files.isExecutable(cPeer)) { // dev/bench/run builds it where a C compiler is
+            all.add(ServerSpec.nativeServer(C_PREFORK, "C prefork peer (dev/bench/c): 12 children block in accept() on "
+                    + "the shared socket, 12 in recvfrom(); fixed, no spare management", cPeer, "--children", "12"));
+        }
         List<ServerSpec> chosen = new ArrayList<>(all.stream()
                 .filter(s -> options.servers().isEmpty() || options.servers().contains(s.name())).toList());
         for (Variant variant : options.variants()) {
