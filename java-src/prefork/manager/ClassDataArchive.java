@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -119,8 +117,8 @@ public final class ClassDataArchive {
      * If the archive is missing, makes it in the background with a training JVM. An existing one is checked in
      * the background by a JVM that must map it ({@link ArchiveFormat#checkFlags} and {@code -version}, as the workers' user, with their
      * flags and class path): a stale or unusable one is logged once, replaced, and workers start without it
-     * until the new one exists. Marks an existing archive as used, and removes archives no server has used for
-     * 14 days.
+     * until the new one exists. Marks an existing archive as used, and prunes the directory's other worker archives
+     * ({@link ArchiveCache}: unused for 14 days, or beyond the 16 most recently used).
      */
     public void createIfMissing() {
         if (archive == null) {
@@ -214,9 +212,7 @@ public final class ClassDataArchive {
                 check.destroyForcibly();
                 status = "no answer in " + TRAINING_LIMIT_SECONDS + " s";
             } else if (check.exitValue() == 0) {
-                // marked as used; the directory may be the workers' user's: a link planted there is not followed
-                Files.getFileAttributeView(archive, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setTimes(FileTime.from(Instant.now()), null, null);
+                ArchiveCache.markUsed(archive); // the directory may be the workers' user's: links are not followed
                 return true;
             } else {
                 status = "exit status " + check.exitValue();
@@ -242,17 +238,7 @@ public final class ClassDataArchive {
 
     private void pruneUnused(Path directory) {
         pruneLeftovers(directory);
-        Instant limit = Instant.now().minus(Duration.ofDays(14));
-        try (DirectoryStream<Path> archives = Files.newDirectoryStream(directory, "worker-*.{jsa,aot}")) {
-            for (Path old : archives) {
-                if (Files.getLastModifiedTime(old).toInstant().isBefore(limit)) {
-                    Files.deleteIfExists(old);
-                    log.log("class data archive: removed " + old + ", unused for 14 days");
-                }
-            }
-        } catch (IOException ignored) {
-            // no cache directory yet, or not readable: nothing to prune
-        }
+        ArchiveCache.prune(directory, "worker-*.{jsa,aot}", archive, Instant.now(), log);
     }
 
     /**

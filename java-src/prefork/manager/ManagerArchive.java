@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +68,8 @@ public final class ManagerArchive {
 
     /**
      * When this JVM was started with {@link #PROPERTY} (by the launcher script) and class data sharing is on,
-     * checks and if need be remakes the archive on a daemon thread, logging what it did; returns at once.
+     * checks and if need be remakes the archive on a daemon thread, logging what it did, and prunes the
+     * directory's other manager archives ({@link ArchiveCache}); returns at once.
      * Does nothing for a class path with a directory on it (only jars can be archived). Called by the server's
      * start once every pool is ready.
      */
@@ -101,8 +103,14 @@ public final class ManagerArchive {
             log.log("manager class data archive: skipped: " + e.getMessage());
             return;
         }
+        ArchiveCache.prune(archive.getParent(), "manager-*.jsa", archive, Instant.now(), log);
         if (Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
             if (maps(jvm, archive, classpath)) {
+                try {
+                    ArchiveCache.markUsed(archive);
+                } catch (IOException e) {
+                    // still usable; it may be pruned earlier than its use deserves
+                }
                 return;
             }
             log.log("manager class data archive " + archive + " cannot be used by this JDK and these jars; rebuilding it");

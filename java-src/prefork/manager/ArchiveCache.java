@@ -1,0 +1,81 @@
+package prefork.manager;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import prefork.Log;
+
+/**
+ * The class data archives of one cache directory: which to keep. An archive's modification time is when a
+ * server last used it ({@link #markUsed}). Every jar, JDK or worker flag set makes an archive of its own (5–25
+ * MB), so a developer who rebuilds all day would fill the directory; an archive is removed when no server has
+ * used it for {@link #UNUSED_LIMIT}, or when {@link #KEEP} of its kind were used more recently. Links are neither
+ * followed nor kept: the directory may be another user's (the workers').
+ */
+final class ArchiveCache {
+    static final Duration UNUSED_LIMIT = Duration.ofDays(14);
+    static final int KEEP = 16;
+
+    private ArchiveCache() {}
+
+    /**
+     * Removes the archives matching {@code glob} (e.g. {@code worker-*.{jsa,aot}}) in {@code directory} that are
+     * older than {@link #UNUSED_LIMIT} at {@code now} or beyond the {@link #KEEP} most recently used, never
+     * {@code current} (the archive the caller is about to use), and logs each. Returns the removed files; a
+     * missing or unreadable directory removes nothing.
+     */
+    static List<Path> prune(Path directory, String glob, Path current, Instant now, Log log) {
+        List<Path> archives = new ArrayList<>();
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(directory, glob)) {
+            found.forEach(archives::add);
+        } catch (IOException e) {
+            return List.of(); // no cache directory yet, or not readable: nothing to prune
+        }
+        archives.removeIf(archive -> archive.equals(current));
+        List<Used> newestFirst = new ArrayList<>();
+        for (Path archive : archives) {
+            try {
+                newestFirst.add(new Used(archive, Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS)));
+            } catch (IOException e) {
+                // removed meanwhile
+            }
+        }
+        newestFirst.sort(Comparator.comparing(Used::time).reversed());
+        int kept = current == null ? 0 : 1;
+        FileTime limit = FileTime.from(now.minus(UNUSED_LIMIT));
+        List<Path> removed = new ArrayList<>();
+        for (Used archive : newestFirst) {
+            boolean stale = archive.time().compareTo(limit) < 0;
+            if (!stale && kept < KEEP) {
+                kept++;
+                continue;
+            }
+            try {
+                Files.deleteIfExists(archive.file());
+                removed.add(archive.file());
+                log.log("class data archive: removed " + archive.file() + (stale ? ", unused for 14 days"
+                        : ", " + KEEP + " archives in its directory were used more recently"));
+            } catch (IOException e) {
+                // another user's, or removed meanwhile: left for a later start
+            }
+        }
+        return removed;
+    }
+
+    private record Used(Path file, FileTime time) {}
+
+    /** Marks {@code archive} as used now, without following a link planted in its place. */
+    static void markUsed(Path archive) throws IOException {
+        Files.getFileAttributeView(archive, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setTimes(FileTime.from(Instant.now()), null, null);
+    }
+}
