@@ -3,8 +3,9 @@
  * model costs from what a worker JVM adds. The parent binds TCP and UDP on 127.0.0.1 and forks a fixed number
  * of children per protocol: TCP children block in accept() on the shared socket and echo lines (as
  * prefork.examples.EchoChild does) until their client closes; UDP children block in recvfrom() on the shared
- * socket and send each datagram back to its sender. No spare management, no recycling, no respawn: a child
- * that fails exits and is not replaced (the suite counts the errors that follow).
+ * socket and send each datagram back to its sender. No spare management, no recycling, no respawn: transient
+ * errors (a full descriptor table, a reset client, a reply the kernel drops) are skipped, and a child that
+ * fails otherwise exits and is not replaced (the suite counts the errors that follow).
  *
  * Prints "bench: listening on tcp 127.0.0.1:P" and "bench: listening on udp 127.0.0.1:Q", then runs until its
  * standard input closes (the suite exited) or it gets SIGTERM; either way the children get SIGKILL, and each
@@ -30,11 +31,12 @@
 #define MAX_CHILDREN 256
 
 static pid_t children[2 * MAX_CHILDREN];
-static int child_count;
+static volatile sig_atomic_t child_count;
 
 static void fail(const char *what) {
     fprintf(stderr, "prefork-echo: %s: %s\n", what, strerror(errno));
-    exit(1);
+    fflush(stderr);
+    _exit(1);
 }
 
 static int bound_socket(int type, int port) {
@@ -89,8 +91,8 @@ static void serve_tcp(int listener) {
     for (;;) {
         int connection = accept(listener, NULL, NULL);
         if (connection < 0) {
-            if (errno == EINTR || errno == ECONNABORTED) continue;
-            fail("accept");
+            if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK) fail("accept");
+            continue; /* EINTR, ECONNABORTED, EMFILE, ENOBUFS, EPROTO...: transient, as a server would treat them */
         }
         echo_lines(connection);
         close(connection);
@@ -104,12 +106,11 @@ static void serve_udp(int socket_fd) {
         socklen_t length = sizeof sender;
         ssize_t n = recvfrom(socket_fd, buffer, sizeof buffer, 0, (struct sockaddr *)&sender, &length);
         if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("recvfrom");
+            if (errno == EBADF || errno == ENOTSOCK) fail("recvfrom");
+            continue;
         }
-        if (sendto(socket_fd, buffer, (size_t)n, 0, (struct sockaddr *)&sender, length) < 0 && errno != EINTR) {
-            fail("sendto");
-        }
+        /* a reply that cannot be sent (ENOBUFS, EAGAIN) is lost, as UDP allows: the client counts it */
+        (void)sendto(socket_fd, buffer, (size_t)n, 0, (struct sockaddr *)&sender, length);
     }
 }
 
@@ -159,11 +160,12 @@ int main(int argc, char **argv) {
         return 2;
     }
     int tcp = bound_socket(SOCK_STREAM, port), udp = bound_socket(SOCK_DGRAM, 0);
-    signal(SIGTERM, on_term);
-    signal(SIGINT, on_term);
+    signal(SIGPIPE, SIG_IGN); /* a client that resets before its echo must not kill a child (inherited) */
     pid_t self = getpid();
     for (int i = 0; i < count; i++) spawn(serve_tcp, tcp, self);
     for (int i = 0; i < count; i++) spawn(serve_udp, udp, self);
+    signal(SIGTERM, on_term); /* the parent's only: children keep the default and die of a group-wide TERM */
+    signal(SIGINT, on_term);
     printf("bench: listening on tcp 127.0.0.1:%d\nbench: listening on udp 127.0.0.1:%d\n", local_port(tcp),
            local_port(udp));
     fflush(stdout);

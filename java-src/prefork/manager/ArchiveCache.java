@@ -1,6 +1,7 @@
 package prefork.manager;
 
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -18,8 +19,9 @@ import prefork.Log;
  * The class data archives of one cache directory: which to keep. An archive's modification time is when a
  * server last used it ({@link #markUsed}). Every jar, JDK or worker flag set makes an archive of its own (5–25
  * MB), so a developer who rebuilds all day would fill the directory; an archive is removed when no server has
- * used it for {@link #UNUSED_LIMIT}, or when {@link #KEEP} of its kind were used more recently. Links are neither
- * followed nor kept: the directory may be another user's (the workers').
+ * used it for {@link #UNUSED_LIMIT}, or when it is not among the {@link #KEEP} of its kind used most recently
+ * (the one in use counts among them, however old). Only files and links are looked at; links are removed,
+ * never followed: the directory may be another user's (the workers').
  */
 final class ArchiveCache {
     static final Duration UNUSED_LIMIT = Duration.ofDays(14);
@@ -37,10 +39,11 @@ final class ArchiveCache {
         List<Path> archives = new ArrayList<>();
         try (DirectoryStream<Path> found = Files.newDirectoryStream(directory, glob)) {
             found.forEach(archives::add);
-        } catch (IOException e) {
+        } catch (IOException | DirectoryIteratorException e) {
             return List.of(); // no cache directory yet, or not readable: nothing to prune
         }
-        archives.removeIf(archive -> archive.equals(current));
+        archives.removeIf(archive -> archive.equals(current)
+                || !(Files.isRegularFile(archive, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(archive)));
         List<Used> newestFirst = new ArrayList<>();
         for (Path archive : archives) {
             try {
@@ -60,10 +63,11 @@ final class ArchiveCache {
                 continue;
             }
             try {
-                Files.deleteIfExists(archive.file());
-                removed.add(archive.file());
-                log.log("class data archive: removed " + archive.file() + (stale ? ", unused for 14 days"
-                        : ", " + KEEP + " archives in its directory were used more recently"));
+                if (Files.deleteIfExists(archive.file())) {
+                    removed.add(archive.file());
+                    log.log("class data archive: removed " + archive.file() + (stale ? ", unused for 14 days"
+                            : ", beyond the " + KEEP + " of its kind used most recently"));
+                }
             } catch (IOException e) {
                 // another user's, or removed meanwhile: left for a later start
             }

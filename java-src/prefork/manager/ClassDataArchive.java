@@ -102,10 +102,24 @@ public final class ClassDataArchive {
         }
     }
 
-    /** The JVM options a worker spawned now gets: the archive once it exists, else none. */
+    /**
+     * The JVM options a worker spawned now gets: the archive once it exists, else none. An archive that is no
+     * longer there (another server sharing the directory pruned it, {@link ArchiveCache}) is dropped, logged
+     * once: later workers start without it until the server's next start makes it again. (It is only looked
+     * at, never opened here: a FIFO planted in the workers' user's directory must not block a supervisor.)
+     */
     List<String> jvmOptions() {
+        if (!ready) {
+            return List.of();
+        }
+        if (!Files.isRegularFile(archive, LinkOption.NOFOLLOW_LINKS)) {
+            ready = false;
+            log.log("class data archive " + archive + " is gone (pruned by another server?); workers start without"
+                    + " it until the server's next start makes it again");
+            return List.of();
+        }
         // a worker that cannot map it anyway starts without it, silently: the check below rebuilds it
-        return ready ? format.workerFlags(archive) : List.of();
+        return format.workerFlags(archive);
     }
 
     /** The kind of archive: the flags that make, map and check it. */
@@ -259,7 +273,7 @@ public final class ClassDataArchive {
                     log.log("class data archive: removed " + partial + ", left by a training run that did not finish");
                 }
             }
-        } catch (IOException ignored) {
+        } catch (IOException | java.nio.file.DirectoryIteratorException ignored) {
             // no cache directory yet, or not readable: nothing to prune
         }
     }

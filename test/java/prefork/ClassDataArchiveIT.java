@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The packaged launcher (a classpath of jars) makes a class data archive in its cache directory, and workers
- * spawned afterwards run with it. Start-up figures are in BENCHMARKS.md, not asserted here.
+ * spawned afterwards run with it, until it is removed. Start-up figures are in BENCHMARKS.md, not asserted here.
  */
 @Timeout(120)
 class ClassDataArchiveIT {
@@ -76,6 +76,19 @@ class ClassDataArchiveIT {
                 || line.matches(".*prefork\\.\\S*\\$\\$Lambda.* source: prefork\\..*")).toList();
         assertTrue(spun.stream().noneMatch(line -> line.contains("$$Lambda")), "no lambda class spun: " + spun);
         assertTrue(spun.size() <= 2, "at most two classes generated at run time: " + spun);
+
+        // pruned meanwhile (by another server sharing the directory): later workers start without it, said once
+        try (var files = Files.list(cache.resolve("prefork"))) {
+            for (Path archive : files.filter(f -> f.getFileName().toString().startsWith("worker-")).toList()) {
+                Files.delete(archive);
+            }
+        }
+        ProcessHandle.of(replacement).orElseThrow().destroyForcibly();
+        Await.until(Duration.ofSeconds(30), "a second replacement is ready", () -> TestServers.readOrEmpty(log)
+                .lines().filter(line -> line.contains(" ready in ")).count() == 3);
+        assertTrue(!cmdline(onlyWorker()).contains(WorkerArchives.FLAG), "no flag for an archive that is gone");
+        assertEquals(1, TestServers.readOrEmpty(log).lines().filter(line -> line.contains("is gone")).count(),
+                TestServers.readOrEmpty(log));
         manager.destroy();
         assertTrue(manager.waitFor(30, TimeUnit.SECONDS));
         TestFiles.deleteTree(cache);

@@ -45,7 +45,7 @@ class ArchiveCacheTest {
         assertTrue(Files.exists(current));
         assertTrue(Files.exists(manager));
         assertEquals(5, logged.size());
-        assertTrue(logged.get(0).contains("16 archives in its directory were used more recently"), logged.get(0));
+        assertTrue(logged.get(0).contains("beyond the 16 of its kind used most recently"), logged.get(0));
     }
 
     @Test
@@ -86,11 +86,21 @@ class ArchiveCacheTest {
     }
 
     @Test
-    void markingAnArchiveUsedMakesItTheNewest() throws IOException {
-        Path archive = archive("manager-2.jsa", Duration.ofDays(20));
+    void markingAReadOnlyArchiveUsedMakesItTheNewest() throws IOException {
+        Path archive = Files.writeString(cache.resolve("manager-2.jsa"), "archive");
+        Files.setLastModifiedTime(archive, FileTime.from(Instant.EPOCH));
+        Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
         Instant before = Instant.now().minusSeconds(1);
         ArchiveCache.markUsed(archive);
         assertTrue(Files.getLastModifiedTime(archive).toInstant().isAfter(before));
+    }
+
+    @Test
+    void directoriesAreNotArchives() throws IOException {
+        Files.createDirectory(cache.resolve("worker-dir.jsa"));
+        Files.setLastModifiedTime(cache.resolve("worker-dir.jsa"), FileTime.from(Instant.EPOCH));
+        assertEquals(List.of(), ArchiveCache.prune(cache, "worker-*.jsa", null, NOW, logged::add));
+        assertTrue(Files.isDirectory(cache.resolve("worker-dir.jsa")));
     }
 
     private Path archive(String name, Duration unusedFor) throws IOException {
