@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,12 +43,14 @@ final class ArchiveCache {
         } catch (IOException | DirectoryIteratorException e) {
             return List.of(); // no cache directory yet, or not readable: nothing to prune
         }
-        archives.removeIf(archive -> archive.equals(current)
-                || !(Files.isRegularFile(archive, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(archive)));
         List<Used> newestFirst = new ArrayList<>();
         for (Path archive : archives) {
             try {
-                newestFirst.add(new Used(archive, Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS)));
+                BasicFileAttributes file = Files.readAttributes(archive, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                if (!archive.equals(current) && (file.isRegularFile() || file.isSymbolicLink())) {
+                    newestFirst.add(new Used(archive, file.lastModifiedTime()));
+                }
             } catch (IOException e) {
                 // removed meanwhile
             }
@@ -65,7 +68,7 @@ final class ArchiveCache {
             try {
                 if (Files.deleteIfExists(archive.file())) {
                     removed.add(archive.file());
-                    log.log("class data archive: removed " + archive.file() + (stale ? ", unused for 14 days"
+                    log.log("class data archive: removed " + archive.file() + (stale ? ", unused for " + UNUSED_LIMIT.toDays() + " days"
                             : ", beyond the " + KEEP + " of its kind used most recently"));
                 }
             } catch (IOException e) {

@@ -3,6 +3,7 @@ package prefork.manager;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -132,7 +133,8 @@ public final class ClassDataArchive {
      * the background by a JVM that must map it ({@link ArchiveFormat#checkFlags} and {@code -version}, as the workers' user, with their
      * flags and class path): a stale or unusable one is logged once, replaced, and workers start without it
      * until the new one exists. Marks an existing archive as used, and prunes the directory's other worker archives
-     * ({@link ArchiveCache}: unused for 14 days, or beyond the 16 most recently used).
+     * ({@link ArchiveCache}: unused for {@link ArchiveCache#UNUSED_LIMIT}, or beyond the
+     * {@link ArchiveCache#KEEP} most recently used).
      */
     public void createIfMissing() {
         if (archive == null) {
@@ -273,7 +275,7 @@ public final class ClassDataArchive {
                     log.log("class data archive: removed " + partial + ", left by a training run that did not finish");
                 }
             }
-        } catch (IOException | java.nio.file.DirectoryIteratorException ignored) {
+        } catch (IOException | DirectoryIteratorException ignored) {
             // no cache directory yet, or not readable: nothing to prune
         }
     }
