@@ -195,7 +195,8 @@ final class Supervisor implements Runnable {
             WorkerInfo info = snapshots.info(worker, WorkerState.STOPPING, requests);
             int raw = status.getAsInt();
             HookRunner.run(config.log(), "workerExited", () -> hooks.workerExited(server, info, cause, raw));
-            if (!worker.ready && shutdownDeadline == null) {
+            if (!worker.ready && shutdownDeadline == null && cause != ExitCause.STOPPED) {
+                // (a booting worker that was asked to stop, by a reload or a retirement, and did: no boot failure)
                 bootFailed(worker, bootError.isEmpty() ? jvmFailure(worker, raw) : bootError);
             } else if (shutdownDeadline == null) {
                 backoff.exited(worker, cause, raw, requests);

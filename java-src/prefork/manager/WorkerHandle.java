@@ -28,6 +28,7 @@ final class WorkerHandle {
 
     /** The exit status of a JVM whose default TERM / INT handling ran (128 + the signal's number). */
     static final int JVM_EXIT_ON_TERM = 143, JVM_EXIT_ON_INT = 130;
+    private static final int SIGTERM = 15;
 
     WorkerHandle(int slot, long pid, long generation, long maxRequests) {
         this.slot = slot;
@@ -44,6 +45,10 @@ final class WorkerHandle {
     ExitCause exitCause(int status, long requests) {
         if (killCause != null) {
             return killCause;
+        }
+        if (stopRequested && WaitStatus.signal(status) == SIGTERM) {
+            // asked to stop in its JVM's first milliseconds, before even the JVM's own TERM handling: nothing was in flight
+            return stopCause != null ? stopCause : ExitCause.STOPPED;
         }
         if (status == -1 || WaitStatus.signal(status) != 0) {
             return ExitCause.CRASHED;

@@ -50,8 +50,9 @@ final class FakeWorkers implements WorkerProcesses {
     public boolean send(long pid, ControlProtocol.Message message) {
         Integer slot = slots.get(pid);
         if (message instanceof ControlProtocol.Stop && slot != null
-                && scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING)) {
-            exits.put(pid, 0);
+                && (scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING)
+                        || scoreboard.compareAndSetState(slot, Scoreboard.STARTING, Scoreboard.STOPPING))) {
+            exits.put(pid, 0); // a booting worker asked to stop exits 0 without ever being ready, as a real one may
         }
         return slot != null;
     }

@@ -1,6 +1,7 @@
 package prefork.manager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -150,6 +151,22 @@ class SupervisorTest {
         Await.until(Duration.ofSeconds(10), "backoff", () -> log.contains("backoff: 1 consecutive boot failures"));
         workers.bootHangs = false;
         Await.until(Duration.ofSeconds(30), "recovered", () -> count(WorkerState.IDLE) == 1);
+    }
+
+    @Test
+    void aBootingWorkerThatAReloadStopsIsStoppedNotABootFailure() throws Exception {
+        start(new PoolBounds(2, 2, 0, 2));
+        Await.until(Duration.ofSeconds(5), "2 ready", () -> count(WorkerState.IDLE) == 2);
+        workers.bootHangs = true;
+        workers.kill(snapshot().get(0).pid());
+        Await.until(Duration.ofSeconds(5), "a replacement booting", () -> count(WorkerState.STARTING) == 1);
+        long booting = snapshot().stream().filter(w -> w.state() == WorkerState.STARTING).findFirst().orElseThrow().pid();
+        workers.bootHangs = false;
+        supervisor.submit(() -> supervisor.reload(null));
+        assertEquals(ExitCause.STOPPED, hooks.awaitExit(booting, Duration.ofSeconds(10)).cause());
+        Await.until(Duration.ofSeconds(10), "generation 2 serving", () -> snapshot().size() == 2
+                && snapshot().stream().allMatch(w -> w.generation() == 2 && w.state() == WorkerState.IDLE));
+        assertFalse(log.lines.stream().anyMatch(l -> l.startsWith("backoff:")), "asked to stop: no boot failure");
     }
 
     @Test

@@ -20,6 +20,17 @@ class WorkerHandleTest {
     }
 
     @Test
+    void aWorkerAskedToStopThatDiesOfTermBeforeItsJvmHandlesTermStopped() {
+        WorkerHandle booting = new WorkerHandle(0, 100, 1, 0);
+        assertEquals(ExitCause.CRASHED, booting.exitCause(15, 0)); // a TERM the manager did not send
+        booting.stopRequested = true;
+        assertEquals(ExitCause.STOPPED, booting.exitCause(15, 0));
+        assertEquals(ExitCause.CRASHED, booting.exitCause(11, 0)); // SIGSEGV is a crash, asked to stop or not
+        booting.stopCause = ExitCause.MEMORY;
+        assertEquals(ExitCause.MEMORY, booting.exitCause(15, 0));
+    }
+
+    @Test
     void aReadyWorkerExiting143Crashed() {
         // a ready worker has its own TERM handler and exits 0: 143 means something else ran System.exit(143)
         WorkerHandle ready = new WorkerHandle(0, 100, 1, 0);
