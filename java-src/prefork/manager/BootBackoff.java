@@ -62,6 +62,9 @@ final class BootBackoff {
 
     /** Clears a failure run once one of {@code workers} has stayed up past its probation ({@link #clearedBy}). */
     void checkSurvivors(Collection<WorkerHandle> workers) {
+        if (failures == 0) {
+            return; // every turn, so nothing more while there is no failure run
+        }
         long now = System.nanoTime();
         if (workers.stream().anyMatch(w -> clearedBy(w, now))) {
             survived();

@@ -51,6 +51,9 @@ final class Generations {
         if (!currentReady) {
             return List.of();
         }
+        if (!pending && !earlierAlive(workers)) {
+            return List.of(); // every turn, so the common case first: one generation, nothing to do
+        }
         List<WorkerHandle> old = workers.stream().filter(w -> w.generation < current && !w.stopRequested).toList();
         if (!old.isEmpty()) {
             log.log("reload: generation " + current + " is ready; stopping " + old.size()
@@ -69,6 +72,11 @@ final class Generations {
     }
 
     private boolean earlierAlive(Collection<WorkerHandle> workers) {
-        return workers.stream().anyMatch(w -> w.generation < current);
+        for (WorkerHandle worker : workers) { // a loop, not a stream: see Supervisor's counts
+            if (worker.generation < current) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -201,6 +201,7 @@ public final class ListenerPool {
         }
         Supervisor supervisor = new Supervisor(config, names, scoreboard, resources.processes, code, stopListening,
                 resources::close, accessLog);
+        resources.output.onPipeEnded(supervisor::outputEnded); // so an exit is reaped at once, not on a later turn
         if (resources.dispatcher != null) {
             resources.dispatcher.overloadSignal(supervisor::saturated);
         }

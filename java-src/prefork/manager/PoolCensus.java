@@ -1,5 +1,6 @@
 package prefork.manager;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -13,11 +14,14 @@ record PoolCensus(List<WorkerHandle> current, int starting, int idle, long reque
 
     /** Counts {@code workers} of {@code generation} from their handles and scoreboard slots. */
     static PoolCensus of(Collection<WorkerHandle> workers, long generation, Scoreboard scoreboard) {
-        List<WorkerHandle> current = workers.stream()
-                .filter(w -> w.generation == generation && !w.stopRequested).toList();
+        List<WorkerHandle> current = new ArrayList<>(workers.size()); // a loop: see Supervisor's counts
         int starting = 0, idle = 0;
         long handled = 0;
-        for (WorkerHandle worker : current) {
+        for (WorkerHandle worker : workers) {
+            if (worker.generation != generation || worker.stopRequested) {
+                continue;
+            }
+            current.add(worker);
             handled += scoreboard.requests(worker.slot);
             if (!worker.ready) {
                 starting++;

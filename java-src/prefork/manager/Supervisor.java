@@ -18,16 +18,13 @@ import prefork.WorkerState;
 import prefork.internal.Scoreboard;
 
 /**
- * The one thread that owns the pool. Everything else (the server handle, signal handlers, the control plane)
- * only enqueues tasks; each turn of the loop runs them, then reaps exited workers, notices ready ones, kills
- * hung ones, and either maintains the pool or drives the shutdown. An error in one turn is logged and the
+ * The one thread that owns the pool. Everything else (the server handle, signal handlers, the control plane,
+ * the end of a worker's output) only enqueues tasks; each turn of the loop runs them, then reaps exited
+ * workers, notices ready ones, kills hung ones, and either maintains the pool or drives the shutdown. Turns
+ * come every 5 to 200 ms ({@link TurnPace}) or at once for a task. An error in one turn is logged and the
  * loop carries on.
  */
 final class Supervisor implements Runnable {
-    private static final long TICK_MILLIS = 50;
-    /** While a worker boots, the loop looks more often, so readiness is noticed (and logged) within 5 ms. */
-    private static final long STARTING_TICK_MILLIS = 5;
-
     final CompletableFuture<Void> ready = new CompletableFuture<>();
     final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final TaskQueue tasks = new TaskQueue();
@@ -53,6 +50,13 @@ final class Supervisor implements Runnable {
     private final MemoryLimit memoryLimit;
     private final AccessLogFile accessLog;
     private final PoolHealth health = new PoolHealth();
+    private final TurnPace pace = new TurnPace();
+    /**
+     * A worker's exit is looked for (waitpid) on the turns after its output pipe ended, and in every worker once
+     * a second, for one whose pipe outlives it (a process it started holds its output).
+     */
+    private static final long SWEEP_NANOS = 1_000_000_000L;
+    private long sweptAt = System.nanoTime();
     private PoolBounds bounds;
     private boolean everReady;
     private Long shutdownDeadline;
@@ -121,17 +125,15 @@ final class Supervisor implements Runnable {
         thread = Thread.currentThread();
         try {
             HookRunner.run(config.log(), "preLoop", () -> hooks.preLoop(server));
-            for (boolean first = true; !finished; first = false) { // the first turn spawns at once
-                tasks.runWaiting(first ? 0 : workers.values().stream().anyMatch(w -> !w.ready) ? STARTING_TICK_MILLIS
-                        : TICK_MILLIS, config.log());
+            for (long wait = 0; !finished; wait = pace.next(workers.values(), scoreboard, shutdownDeadline != null)) {
+                tasks.runWaiting(wait, config.log()); // the first turn spawns at once
                 try {
                     step();
                     events.turn(this::stats);
                 } catch (RuntimeException e) {
                     config.log().log("supervisor error (continuing): " + e);
                 }
-                health.turned(workers.values().stream().filter(w -> w.ready && !w.stopRequested && !w.killed())
-                        .count() >= bounds.minServers(), shutdownDeadline != null);
+                health.turned(countServing() >= bounds.minServers(), shutdownDeadline != null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -143,6 +145,15 @@ final class Supervisor implements Runnable {
             terminated.complete(null);
             tasks.drain();
         }
+    }
+
+    /**
+     * Worker {@code pid}'s output pipe ended: it is most likely exiting, so the supervisor takes a turn now and
+     * looks every 5 ms until it has reaped it (for at most a second, see {@link TurnPace}).
+     */
+    void outputEnded(long pid) {
+        long now = System.nanoTime();
+        submit(() -> workers.values().stream().filter(w -> w.pid == pid).forEach(w -> w.outputEndedNanos = now));
     }
 
     /** Runs {@code task} on the supervisor thread (or on the caller's, once the supervisor has terminated). */
@@ -173,7 +184,15 @@ final class Supervisor implements Runnable {
     }
 
     private void reapExited() {
+        long now = System.nanoTime();
+        boolean sweep = now - sweptAt >= SWEEP_NANOS || shutdownDeadline != null;
+        if (sweep) {
+            sweptAt = now;
+        }
         for (WorkerHandle worker : new ArrayList<>(workers.values())) {
+            if (!sweep && worker.outputEndedNanos == 0) {
+                continue;
+            }
             java.util.OptionalInt status = processes.pollExit(worker.pid);
             if (status.isEmpty()) {
                 continue;
@@ -394,8 +413,24 @@ final class Supervisor implements Runnable {
         }
     }
 
+    /*
+     * The counts of every turn are loops, not streams: at 5 to 20 turns a second the supervisor's code stays
+     * interpreted for minutes, where a stream pipeline costs tens of microseconds (TurnPace).
+     */
+
     private int countReady(long ofGeneration) {
-        return (int) workers.values().stream()
-                .filter(w -> w.ready && w.generation == ofGeneration && !w.stopRequested).count();
+        int ready = 0;
+        for (WorkerHandle w : workers.values()) {
+            ready += w.ready && w.generation == ofGeneration && !w.stopRequested ? 1 : 0;
+        }
+        return ready;
+    }
+
+    private int countServing() {
+        int serving = 0;
+        for (WorkerHandle w : workers.values()) {
+            serving += w.ready && !w.stopRequested && !w.killed() ? 1 : 0;
+        }
+        return serving;
     }
 }

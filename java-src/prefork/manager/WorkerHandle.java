@@ -23,12 +23,13 @@ final class WorkerHandle {
     String stale;
     /** Why the manager asked it to stop, when that is a cause of its own (memory); null otherwise. */
     ExitCause stopCause;
+    /** nanoTime when its output pipe ended (it is exiting); 0 while the pipe is open. */
+    long outputEndedNanos;
     /** When its memory is next sampled (System.nanoTime); 0 until the memory limit first sees it. */
     long nextMemoryCheckNanos;
 
     /** The exit status of a JVM whose default TERM / INT handling ran (128 + the signal's number). */
     static final int JVM_EXIT_ON_TERM = 143, JVM_EXIT_ON_INT = 130;
-    private static final int SIGTERM = 15;
 
     WorkerHandle(int slot, long pid, long generation, long maxRequests) {
         this.slot = slot;
@@ -46,7 +47,7 @@ final class WorkerHandle {
         if (killCause != null) {
             return killCause;
         }
-        if (stopRequested && WaitStatus.signal(status) == SIGTERM) {
+        if (stopRequested && WaitStatus.signal(status) == prefork.internal.Native.SIGTERM) {
             // asked to stop in its JVM's first milliseconds, before even the JVM's own TERM handling: nothing was in flight
             return stopCause != null ? stopCause : ExitCause.STOPPED;
         }

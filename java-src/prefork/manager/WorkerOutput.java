@@ -23,6 +23,11 @@ import prefork.internal.Native;
  * pipes ended last, too): a worker that dies before prefork's code can report through the scoreboard is
  * explained by what its JVM printed ("Error: Could not find or load main class ...", "Invalid maximum heap
  * size: -Xmx1q"), see {@link #lastLines}.
+ *
+ * <p>The thread sleeps in poll(2) until a pipe has output or ends, or a byte on its own wake pipe says that a
+ * pipe was added or the reader is closing: an idle pool costs it nothing (it used to wake 20 times a second).
+ * A pipe's end, which is in practice its worker's exit, is told to {@link #onPipeEnded}'s listener, so the
+ * supervisor reaps the worker at once instead of on its next turn.
  */
 final class WorkerOutput implements AutoCloseable {
     /** Lines kept per worker, at most this many explain one boot failure. */
@@ -31,9 +36,13 @@ final class WorkerOutput implements AutoCloseable {
     static final int ENDED_KEPT = 64;
     /** How long {@link #lastLines} waits for a dead worker's pipe to reach EOF. */
     static final Duration EOF_LIMIT = Duration.ofMillis(500);
-    private static final int POLLIN = 0x1, POLL_TIMEOUT_MILLIS = 50;
+    private static final int POLLIN = 0x1, FOREVER = -1;
     private final Log log;
-    /** read fd to the pid writing it; new pipes are picked up within one poll timeout. */
+    /** The wake pipe: {read fd, write fd}, both non-blocking; closed (guarded by itself) when the thread ends. */
+    private final int[] wake;
+    private boolean wakeClosed;
+    private volatile java.util.function.LongConsumer pipeEnded = pid -> {};
+    /** read fd to the pid writing it; new pipes are picked up at once (add wakes the thread). */
     private final Map<Integer, Long> pipes = new ConcurrentHashMap<>();
     private final Map<Integer, ByteArrayOutputStream> partial = new HashMap<>();
     /** read fd to its worker's last lines, while the pipe is open (guarded by this). */
@@ -47,13 +56,16 @@ final class WorkerOutput implements AutoCloseable {
     };
     private volatile boolean closing;
 
-    private WorkerOutput(Log log) {
+    private WorkerOutput(Log log, int[] wake) {
         this.log = log;
+        this.wake = wake;
     }
 
-    /** Starts the reading thread {@code threadName}. */
-    static WorkerOutput start(String threadName, Log log) {
-        WorkerOutput output = new WorkerOutput(log);
+    /** Starts the reading thread {@code threadName}; throws IOException when its wake pipe cannot be made. */
+    static WorkerOutput start(String threadName, Log log) throws IOException {
+        int[] wake = new int[2];
+        Native.check(Native.libc().pipe2(wake, Native.O_CLOEXEC | Native.O_NONBLOCK), "pipe2");
+        WorkerOutput output = new WorkerOutput(log, wake);
         Thread thread = new Thread(output::pump, threadName);
         thread.setDaemon(true);
         thread.start();
@@ -73,6 +85,15 @@ final class WorkerOutput implements AutoCloseable {
             tails.put(readFd, new ArrayDeque<>());
         }
         pipes.put(readFd, pid);
+        wake();
+    }
+
+    /**
+     * Tells {@code listener}, on the reading thread, the pid of each worker whose pipe ends (after its last line
+     * is logged).
+     */
+    void onPipeEnded(java.util.function.LongConsumer listener) {
+        pipeEnded = listener;
     }
 
     /**
@@ -118,26 +139,51 @@ final class WorkerOutput implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        wake();
+    }
+
+    /** One byte on the wake pipe; a full pipe (EAGAIN) already holds a wake-up the thread has not read. */
+    private void wake() {
+        synchronized (wake) {
+            if (!wakeClosed) {
+                Native.libc().write(wake[1], new byte[1], 1);
+            }
+        }
     }
 
     private void pump() {
         byte[] buffer = new byte[8192];
-        while (!pipes.isEmpty() || !closing) {
-            Integer[] fds = pipes.keySet().toArray(Integer[]::new);
-            int[] pollfds = new int[fds.length * 2];
-            for (int i = 0; i < fds.length; i++) {
-                pollfds[2 * i] = fds[i];
-                pollfds[2 * i + 1] = POLLIN;
-            }
-            boolean last = closing;
-            int ready = fds.length == 0 ? sleep() : Native.libc().poll(pollfds, fds.length, last ? 0 : POLL_TIMEOUT_MILLIS);
-            for (int i = 0; i < fds.length && ready > 0; i++) {
-                if ((pollfds[2 * i + 1] >>> 16) != 0) {
-                    read(fds[i], buffer);
+        try {
+            while (!pipes.isEmpty() || !closing) {
+                Integer[] fds = pipes.keySet().toArray(Integer[]::new);
+                int[] pollfds = new int[(fds.length + 1) * 2];
+                pollfds[0] = wake[0];
+                pollfds[1] = POLLIN;
+                for (int i = 0; i < fds.length; i++) {
+                    pollfds[2 * i + 2] = fds[i];
+                    pollfds[2 * i + 3] = POLLIN;
+                }
+                boolean last = closing;
+                int ready = Native.libc().poll(pollfds, fds.length + 1, last ? 0 : FOREVER);
+                if (ready > 0 && (pollfds[1] >>> 16) != 0) {
+                    while (Native.libc().read(wake[0], buffer, buffer.length) > 0) {
+                        // emptied: the loop looks at the pipes and at closing again
+                    }
+                }
+                for (int i = 0; i < fds.length && ready > 0; i++) {
+                    if ((pollfds[2 * i + 3] >>> 16) != 0) {
+                        read(fds[i], buffer);
+                    }
+                }
+                if (last) {
+                    pipes.keySet().forEach(fd -> drain(fd, buffer));
                 }
             }
-            if (last) {
-                pipes.keySet().forEach(fd -> drain(fd, buffer));
+        } finally {
+            synchronized (wake) { // a later wake() must not write to a closed fd, nor to another file that reused it
+                wakeClosed = true;
+                Native.closeQuietly(wake[0]);
+                Native.closeQuietly(wake[1]);
             }
         }
     }
@@ -153,15 +199,6 @@ final class WorkerOutput implements AutoCloseable {
             read(fd, buffer);
         }
         finish(fd);
-    }
-
-    private int sleep() {
-        try {
-            Thread.sleep(POLL_TIMEOUT_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return 0;
     }
 
     /** One read of a readable pipe: logs the complete lines; at EOF, the rest, and forgets the pipe. */
@@ -190,14 +227,22 @@ final class WorkerOutput implements AutoCloseable {
         if (rest != null) {
             emit(fd, rest);
         }
+        Long pid;
         synchronized (this) {
             ArrayDeque<String> tail = tails.remove(fd);
-            Long pid = pipes.remove(fd);
+            pid = pipes.remove(fd);
             if (pid != null) {
                 Native.closeQuietly(fd);
                 ended.put(pid, tail == null ? List.of() : List.copyOf(tail));
             }
             notifyAll();
+        }
+        try {
+            if (pid != null) {
+                pipeEnded.accept(pid);
+            }
+        } catch (RuntimeException e) {
+            // the listener only wakes the supervisor; a failure must not stop the reader
         }
     }
 

@@ -39,6 +39,23 @@ class CpuBusyTest {
     }
 
     @Test
+    void readsTheFirstLineOfTheMachinesProcStatAndRefusesAnythingElse() throws IOException {
+        long[] ticks = CpuBusy.read(Path.of("/proc/stat"));
+        assertTrue(ticks != null && ticks[0] > 0 && ticks[1] > ticks[0], "idle+iowait and all ticks of this machine");
+        Path file = dir.resolve("stat");
+        Files.writeString(file, "cpu  10 0 5 70 3 0 0 1 0 0\n");
+        assertEquals(java.util.List.of(73L, 89L), java.util.Arrays.stream(CpuBusy.read(file)).boxed().toList(),
+                "idle+iowait, and user..steal (guest is in user)");
+        Files.writeString(file, "cpu  10 0 5\n");
+        assertEquals(null, CpuBusy.read(file), "too few fields");
+        Files.writeString(file, "cpu  10 0 x5 70 3\n");
+        assertEquals(null, CpuBusy.read(file), "not a number");
+        Files.writeString(file, "intr 10 0 5 70 3\n");
+        assertEquals(null, CpuBusy.read(file), "not the cpu line");
+        assertEquals(null, CpuBusy.read(dir.resolve("missing")));
+    }
+
+    @Test
     void busyWhenLessThanFivePercentOfTheIntervalWasIdleOrWaiting() throws IOException {
         Path file = stat(1000, 500, 20);
         CpuBusy cpu = new CpuBusy(log, false, file);

@@ -23,6 +23,8 @@ final class FakeWorkers implements WorkerProcesses {
     final AtomicInteger spawns = new AtomicInteger();
     volatile boolean bootFails;
     volatile boolean bootHangs;
+    /** Told of each fake worker's exit, as WorkerOutput tells the supervisor of a real one's (its pipe ended). */
+    volatile java.util.function.LongConsumer exitListener = pid -> {};
 
     FakeWorkers(Scoreboard scoreboard) {
         this.scoreboard = scoreboard;
@@ -39,7 +41,7 @@ final class FakeWorkers implements WorkerProcesses {
         }
         if (bootFails) {
             scoreboard.setMessage(slot, "cannot boot: fake failure");
-            exits.put(pid, WorkerFds.EXIT_BOOT_FAILED << 8);
+            exited(pid, WorkerFds.EXIT_BOOT_FAILED << 8);
         } else {
             scoreboard.setState(slot, Scoreboard.IDLE);
         }
@@ -52,7 +54,7 @@ final class FakeWorkers implements WorkerProcesses {
         if (message instanceof ControlProtocol.Stop && slot != null
                 && (scoreboard.compareAndSetState(slot, Scoreboard.IDLE, Scoreboard.STOPPING)
                         || scoreboard.compareAndSetState(slot, Scoreboard.STARTING, Scoreboard.STOPPING))) {
-            exits.put(pid, 0); // a booting worker asked to stop exits 0 without ever being ready, as a real one may
+            exited(pid, 0); // a booting worker asked to stop exits 0 without ever being ready, as a real one may
         }
         return slot != null;
     }
@@ -60,8 +62,13 @@ final class FakeWorkers implements WorkerProcesses {
     @Override
     public void kill(long pid) {
         if (slots.containsKey(pid)) {
-            exits.put(pid, 9);
+            exited(pid, 9);
         }
+    }
+
+    private void exited(long pid, int status) {
+        exits.put(pid, status);
+        exitListener.accept(pid);
     }
 
     @Override

@@ -52,6 +52,7 @@ class SupervisorTest {
                 .maxServers(bounds.maxServers()).minSpareServers(bounds.minSpareServers())
                 .maxSpareServers(bounds.maxSpareServers()).startTimeout(startTimeout).validate();
         supervisor = new Supervisor(config, java.util.List.of("tcp://127.0.0.1:0"), scoreboard, workers, new CodeBroadcast(), () -> {}, () -> {}, null);
+        workers.exitListener = supervisor::outputEnded;
         supervisor.observe(new PoolEvents() {
             @Override
             public void turn(java.util.function.Supplier<ServerStats> stats) {
