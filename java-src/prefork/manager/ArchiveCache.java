@@ -31,6 +31,36 @@ final class ArchiveCache {
     private ArchiveCache() {}
 
     /**
+     * Removes, from {@code directory}, the partial archives of training runs that did not finish
+     * ({@code worker-KEY.jsa.PID.tmp}, the manager's {@code manager-KEY.jsa.PID.tmp}, and an AOT cache's
+     * {@code .tmp.config}): those whose manager PID is gone, or that are older than a day at {@code now} (the pid
+     * was reused). Logs each; a missing or unreadable directory, or a file that cannot be removed, is left.
+     * The workers' and the manager's archives may live in different directories (with a user of their own).
+     */
+    static void pruneLeftovers(Path directory, Instant now, Log log) {
+        FileTime limit = FileTime.from(now.minus(Duration.ofDays(1)));
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, "*.{jsa,aot}.*.tmp{,.config}")) {
+            for (Path partial : partials) {
+                String name = partial.getFileName().toString();
+                int at = Math.max(name.lastIndexOf(".jsa."), name.lastIndexOf(".aot.")) + 5;
+                String pid = name.substring(at, name.indexOf(".tmp", at));
+                boolean running = pid.matches("\\d{1,18}")
+                        && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+                try {
+                    if (!running || Files.getLastModifiedTime(partial, LinkOption.NOFOLLOW_LINKS).compareTo(limit) < 0) {
+                        Files.deleteIfExists(partial);
+                        log.log("class data archive: removed " + partial + ", left by a training run that did not finish");
+                    }
+                } catch (IOException e) {
+                    // removed meanwhile, or not ours to remove: the next start looks again
+                }
+            }
+        } catch (IOException | DirectoryIteratorException ignored) {
+            // no cache directory yet, or not readable: nothing to prune
+        }
+    }
+
+    /**
      * Removes the archives matching {@code glob} (e.g. {@code worker-*.{jsa,aot}}) in {@code directory} that are
      * older than {@link #UNUSED_LIMIT} at {@code now} or beyond the {@link #KEEP} most recently used, never
      * {@code current} (the archive the caller is about to use), and logs each. Returns the removed files; a

@@ -3,15 +3,12 @@ package prefork.manager;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -187,7 +184,7 @@ public final class ClassDataArchive {
 
     /**
      * Where a training run of this manager writes {@code archive} until it is complete: {@code NAME.jsa.PID.tmp}
-     * beside it, the name {@link #pruneLeftovers} reads the pid back from. Used by {@link ManagerArchive} too.
+     * beside it, the name {@link ArchiveCache#pruneLeftovers} reads the pid back from. Used by {@link ManagerArchive} too.
      */
     static Path partialOf(Path archive) {
         return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
@@ -211,7 +208,7 @@ public final class ClassDataArchive {
             Files.deleteIfExists(partial);
             Files.deleteIfExists(partial.resolveSibling(partial.getFileName() + ".config")); // an AOT cache's
         } catch (IOException ignored) {
-            // pruneLeftovers removes it at a later start
+            // ArchiveCache.pruneLeftovers removes it at a later start
         }
     }
 
@@ -253,31 +250,8 @@ public final class ClassDataArchive {
     }
 
     private void pruneUnused(Path directory) {
-        pruneLeftovers(directory);
+        ArchiveCache.pruneLeftovers(directory, Instant.now(), log);
         ArchiveCache.prune(directory, "worker-*.{jsa,aot}", archive, Instant.now(), log);
-    }
-
-    /**
-     * Removes the partial archives ({@code worker-KEY.jsa.PID.tmp}, the manager's {@code manager-KEY.jsa.PID.tmp}) of training runs whose manager PID is gone,
-     * or that are older than a day (the pid was reused).
-     */
-    private void pruneLeftovers(Path directory) {
-        Instant limit = Instant.now().minus(Duration.ofDays(1));
-        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, "*.{jsa,aot}.*.tmp{,.config}")) {
-            for (Path partial : partials) {
-                String name = partial.getFileName().toString();
-                int at = Math.max(name.lastIndexOf(".jsa."), name.lastIndexOf(".aot.")) + 5;
-                String pid = name.substring(at, name.indexOf(".tmp", at));
-                boolean running = pid.matches("\\d{1,18}")
-                        && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
-                if (!running || Files.getLastModifiedTime(partial, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(limit)) {
-                    Files.deleteIfExists(partial);
-                    log.log("class data archive: removed " + partial + ", left by a training run that did not finish");
-                }
-            }
-        } catch (IOException | DirectoryIteratorException ignored) {
-            // no cache directory yet, or not readable: nothing to prune
-        }
     }
 
     /** The server has stopped: a training JVM still running is killed (it leaves no archive). */

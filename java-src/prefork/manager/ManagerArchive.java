@@ -69,7 +69,7 @@ public final class ManagerArchive {
     /**
      * When this JVM was started with {@link #PROPERTY} (by the launcher script) and class data sharing is on,
      * checks and if need be remakes the archive on a daemon thread, logging what it did, and prunes the
-     * directory's other manager archives ({@link ArchiveCache}); returns at once.
+     * directory's other manager archives and unfinished training runs ({@link ArchiveCache}); returns at once.
      * Does nothing for a class path with a directory on it (only jars can be archived). Called by the server's
      * start once every pool is ready.
      */
@@ -103,6 +103,7 @@ public final class ManagerArchive {
             log.log("manager class data archive: skipped: " + e.getMessage());
             return;
         }
+        ArchiveCache.pruneLeftovers(archive.getParent(), Instant.now(), log); // with --user, not the workers' directory
         ArchiveCache.prune(archive.getParent(), "manager-*.jsa", archive, Instant.now(), log);
         if (Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
             if (maps(jvm, archive, classpath)) {

@@ -62,6 +62,19 @@ class ArchiveCacheTest {
     }
 
     @Test
+    void unfinishedTrainingRunsOfEitherKindAreRemovedUnlessTheirManagerStillRunsForLessThanADay() throws IOException {
+        long self = ProcessHandle.current().pid(), gone = 999_999_999L; // above any pid_max: never a live process
+        archive("manager-k.jsa." + gone + ".tmp", Duration.ofMinutes(1));
+        archive("worker-k.aot." + gone + ".tmp.config", Duration.ofMinutes(1));
+        archive("worker-k.jsa." + self + ".tmp", Duration.ofMinutes(1)); // this manager's training, under way
+        archive("manager-old.jsa." + self + ".tmp", Duration.ofDays(2)); // the pid was reused since
+        archive("manager-k.jsa", Duration.ofDays(2)); // a finished archive: prune's business
+        ArchiveCache.pruneLeftovers(cache, NOW, logged::add);
+        assertEquals(Set.of("worker-k.jsa." + self + ".tmp", "manager-k.jsa"), names(list()));
+        assertEquals(3, logged.stream().filter(l -> l.contains("left by a training run that did not finish")).count());
+    }
+
+    @Test
     void aPlantedLinkIsRemovedNotFollowed() throws IOException {
         Path outside = Files.createTempFile("prefork-archive-cache-target", ".txt");
         try {
