@@ -212,17 +212,42 @@ public final class ClassDataArchive {
         }
     }
 
-    /** Whether a JVM with the workers' flags maps the archive; if not, stops handing it out and says why, once. */
+    /** Removes the directory entry at {@code file} (a link or a FIFO is removed, never opened); failures are left. */
+    static void removeName(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // the rebuilt archive replaces it (an atomic move), or the next start looks again
+        }
+    }
+
+    /**
+     * Whether a JVM with the workers' flags maps the archive; if not, stops handing it out and says why, once.
+     * What is there must be a regular file (a FIFO would block the JVM that opens it); the check JVM gets
+     * {@link #TRAINING_LIMIT_SECONDS} to answer, and its output (a few lines; the pipe holds 64 KiB) is read once
+     * it has exited or been killed, so a JVM that hangs cannot hold this thread.
+     */
     private boolean usable(List<String> checkCommand) {
+        if (!Files.isRegularFile(archive)) { // replaced since this server's start (a link to a file is one, as at start)
+            ready = false;
+            log.log("class data archive " + archive + " is not a regular file; workers start without it while it is"
+                    + " rebuilt in the background");
+            removeName(archive);
+            return false;
+        }
         try {
             ProcessBuilder builder = new ProcessBuilder(checkCommand).redirectErrorStream(true);
             ChildEnvironment.clean(builder.environment());
             Process check = builder.start();
             training = check;
+            boolean answered = check.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS);
+            if (!answered) {
+                check.destroyForcibly();
+                check.waitFor(10, TimeUnit.SECONDS);
+            }
             String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String status;
-            if (!check.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
-                check.destroyForcibly();
+            if (!answered) {
                 status = "no answer in " + TRAINING_LIMIT_SECONDS + " s";
             } else if (check.exitValue() == 0) {
                 ArchiveCache.markUsed(archive); // the directory may be the workers' user's: links are not followed

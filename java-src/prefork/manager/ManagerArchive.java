@@ -3,7 +3,6 @@ package prefork.manager;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -106,15 +105,19 @@ public final class ManagerArchive {
         ArchiveCache.pruneLeftovers(archive.getParent(), Instant.now(), log); // with --user, not the workers' directory
         ArchiveCache.prune(archive.getParent(), "manager-*.jsa", archive, Instant.now(), log);
         if (Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
-            if (maps(jvm, archive, classpath)) {
+            if (!Files.isRegularFile(archive)) { // (whyUntrusted above has judged a link and its target)
+                log.log("manager class data archive " + archive + " is not a regular file; rebuilding it");
+                ClassDataArchive.removeName(archive); // a FIFO would block the JVM that opens it
+            } else if (maps(jvm, archive, classpath)) {
                 try {
                     ArchiveCache.markUsed(archive);
                 } catch (IOException e) {
                     // still usable; it may be pruned earlier than its use deserves
                 }
                 return;
+            } else {
+                log.log("manager class data archive " + archive + " cannot be used by this JDK and these jars; rebuilding it");
             }
-            log.log("manager class data archive " + archive + " cannot be used by this JDK and these jars; rebuilding it");
         }
         train(jvm, archive, classpath, arguments, log);
     }
@@ -135,8 +138,10 @@ public final class ManagerArchive {
         List<String> command = new ArrayList<>(jvm);
         command.addAll(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-cp", classpath, "-version"));
         try {
-            Process check = start(command);
-            check.getInputStream().transferTo(OutputStream.nullOutputStream());
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD); // nothing to read: a hung JVM cannot hold us
+            ChildEnvironment.clean(builder.environment());
+            Process check = builder.start();
             if (check.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
                 return check.exitValue() == 0;
             }

@@ -87,6 +87,32 @@ class ClassDataArchiveSafetyIT {
     }
 
     @Test
+    void aFifoInPlaceOfTheArchiveIsNeitherHandedToWorkersNorOpenedAndTheArchiveIsRebuilt() throws Exception {
+        Path cache = freshCache("fifo-archive");
+        Path log = TARGET.resolve("cds-safety-fifo-archive.log");
+        Process first = launch(cache, log, "prefork.examples.EchoChild", jars());
+        Await.until(Duration.ofSeconds(90), "the archive is created", () -> read(log).contains("class data archive created"));
+        first.destroy();
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        Path archive;
+        try (Stream<Path> files = Files.list(cache.resolve("prefork"))) {
+            archive = files.filter(p -> p.getFileName().toString().endsWith(WorkerArchives.SUFFIX)).findFirst().orElseThrow();
+        }
+        Files.delete(archive);
+        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", archive.toString()).inheritIO().start();
+        assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo");
+
+        // a JVM that opened the FIFO would wait for a writer: workers, or the check, would hang
+        Path secondLog = TARGET.resolve("cds-safety-fifo-archive-2.log");
+        Process second = launch(cache, secondLog, "prefork.examples.EchoChild", jars());
+        assertFalse(cmdline(onlyWorker(second)).contains(WorkerArchives.FLAG), "the FIFO is not handed to workers");
+        Await.until(Duration.ofSeconds(90), "the archive is rebuilt",
+                () -> read(secondLog).contains("class data archive created"));
+        assertTrue(Files.isRegularFile(archive, java.nio.file.LinkOption.NOFOLLOW_LINKS), "a regular file again");
+        assertTrue(second.isAlive());
+    }
+
+    @Test
     void theTrainingJvmDiesWithItsManagerAndPartialArchivesOfDeadManagersArePruned() throws Exception {
         Path cache = freshCache("training-kill");
         Files.createDirectories(cache.resolve("prefork"));
