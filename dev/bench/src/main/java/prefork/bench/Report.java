@@ -128,7 +128,7 @@ final class Report {
         md.append("\nOther processes used ").append(results.startup.stream()
                 .map(s -> s.label() + " round " + s.round() + ": " + Stats.number(s.figures().soloOtherCpu()) + " %")
                 .collect(Collectors.joining(", "))).append(" of the machine's CPU during the one-at-a-time runs.");
-        md.append("\nThe manager notices a ready worker on its 50 ms supervisor tick, so \"ready in\" is late by 0–50 ms. "
+        md.append("\nThe manager looks for a booting worker's readiness every 5 ms, so \"ready in\" is late by 0–5 ms. "
                 + "The last row has no such delay but includes accepting and serving the first connection "
                 + "(timestamps: the log's wall clock to the client's, 1 ms resolution).\n\n");
     }

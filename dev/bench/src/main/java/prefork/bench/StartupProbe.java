@@ -23,7 +23,7 @@ import java.util.Set;
  * each with the log's ready time and, measured by a client whose connection waits in the backlog while no
  * worker runs, the time from the log's "spawned" line to the echo of that connection.
  * </ol>
- * The manager notices readiness on its 50 ms supervisor tick, so its "ready in" figures are late by 0-50 ms;
+ * The manager looks for a booting worker's readiness every 5 ms, so its "ready in" figures are late by 0-5 ms;
  * spawned-to-first-echo has no such delay but includes serving the first connection.
  */
 final class StartupProbe {
