@@ -68,15 +68,7 @@ class ClassDataArchiveSafetyIT {
     void anArchiveAnotherUserOwnsIsNotMapped() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "giving a file to another user needs root");
         Path cache = freshCache("foreign-archive");
-        Path log = TARGET.resolve("cds-safety-foreign-archive.log");
-        Process first = launch(cache, log, "prefork.examples.EchoChild", jars());
-        Await.until(Duration.ofSeconds(90), "the archive is created", () -> read(log).contains("class data archive created"));
-        first.destroy();
-        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
-        Path archive;
-        try (Stream<Path> files = Files.list(cache.resolve("prefork"))) {
-            archive = files.filter(p -> p.getFileName().toString().endsWith(WorkerArchives.SUFFIX)).findFirst().orElseThrow();
-        }
+        Path archive = archiveOfAFirstStart(cache, TARGET.resolve("cds-safety-foreign-archive.log"));
         Files.setAttribute(archive, "unix:uid", 65534);
 
         Path secondLog = TARGET.resolve("cds-safety-foreign-archive-2.log");
@@ -89,15 +81,7 @@ class ClassDataArchiveSafetyIT {
     @Test
     void aFifoInPlaceOfTheArchiveIsNeitherHandedToWorkersNorOpenedAndTheArchiveIsRebuilt() throws Exception {
         Path cache = freshCache("fifo-archive");
-        Path log = TARGET.resolve("cds-safety-fifo-archive.log");
-        Process first = launch(cache, log, "prefork.examples.EchoChild", jars());
-        Await.until(Duration.ofSeconds(90), "the archive is created", () -> read(log).contains("class data archive created"));
-        first.destroy();
-        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
-        Path archive;
-        try (Stream<Path> files = Files.list(cache.resolve("prefork"))) {
-            archive = files.filter(p -> p.getFileName().toString().endsWith(WorkerArchives.SUFFIX)).findFirst().orElseThrow();
-        }
+        Path archive = archiveOfAFirstStart(cache, TARGET.resolve("cds-safety-fifo-archive.log"));
         Files.delete(archive);
         Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", archive.toString()).inheritIO().start();
         assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo");
@@ -144,6 +128,17 @@ class ClassDataArchiveSafetyIT {
             // JDK 25's AOT training opens its (empty) configuration file at start; the next start prunes it (above)
             assertEquals(List.of(), files.filter(file -> !(file.toString().endsWith(".tmp.config")
                     && file.toFile().length() == 0)).toList(), "no partial archive was written");
+        }
+    }
+
+    /** Starts the echo server once with {@code cache}, waits for its workers' archive, stops it; the archive. */
+    private Path archiveOfAFirstStart(Path cache, Path log) throws Exception {
+        Process first = launch(cache, log, "prefork.examples.EchoChild", jars());
+        Await.until(Duration.ofSeconds(90), "the archive is created", () -> read(log).contains("class data archive created"));
+        first.destroy();
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        try (Stream<Path> files = Files.list(cache.resolve("prefork"))) {
+            return files.filter(p -> p.getFileName().toString().endsWith(WorkerArchives.SUFFIX)).findFirst().orElseThrow();
         }
     }
 
