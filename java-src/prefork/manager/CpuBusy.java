@@ -4,15 +4,31 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Whether every CPU of the machine is busy, from the first line of /proc/stat ("cpu user nice system idle
- * iowait ..."), sampled at most every {@link #SAMPLE_NANOS}: busy when less than {@link #IDLE_FRACTION} of the
- * CPU time since the previous sample was idle or waiting for I/O. Where /proc/stat cannot be read, never busy.
+ * How many more workers the machine's CPUs have room for, from the first line of /proc/stat ("cpu user nice
+ * system idle iowait ..."), sampled at most every {@link #SAMPLE_NANOS}: none while every CPU is busy (less than
+ * {@link #IDLE_FRACTION} of the CPU time since the previous sample was idle or waiting for I/O), else as many as
+ * the idle CPUs of that sample could run, less those spawned since it. A worker's start takes about 0.15 s of a
+ * CPU from the workers that serve, and more workers than can run do not serve more (BENCHMARKS.md), so a
+ * shortage of spares on a nearly busy machine spawns one worker and looks again, instead of a batch.
+ * /proc/stat is read only while spares are short, so when a shortage begins the previous read may be minutes
+ * old, and the ticks since then tell how busy the machine was before the load came, not now: after more than
+ * {@link #STALE_NANOS} without a read the read starts a fresh sample, the shortage is held while the CPUs are
+ * measured, and the verdict comes after {@link #FRESH_SAMPLE_NANOS}. Where /proc/stat cannot be read, no limit.
  * Spares are held only while the pool makes progress: when no worker has finished a request in the last
  * {@link #STALL_NANOS} of a shortage (every worker holds a long-lived connection, say), it spawns as usual, or
  * connections waiting in the accept queue would never be served. Used by the supervisor only, on its own thread.
  */
 final class CpuBusy {
+    /** {@link #spawnRoom}'s answer when the CPUs set no limit. */
+    static final int NO_LIMIT = Integer.MAX_VALUE;
     static final long SAMPLE_NANOS = 250_000_000L;
+    /** A read older than this judges a time before the shortage: the next read starts a fresh sample. */
+    static final long STALE_NANOS = 2 * SAMPLE_NANOS;
+    /**
+     * How long a fresh sample lasts: 10 ticks of each CPU at the kernel's 100 a second, enough to tell a busy
+     * machine (no idle tick) from one with room.
+     */
+    static final long FRESH_SAMPLE_NANOS = 100_000_000L;
     static final double IDLE_FRACTION = 0.05;
     static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
     /** No request finished for this long: the pool is stalled, and spares are not held. */
@@ -23,36 +39,49 @@ final class CpuBusy {
     private final Path stat;
     private final prefork.Log log;
     private final boolean growAnyway;
+    private final int cpus;
     private long sampledAt = Long.MIN_VALUE;
+    private long sampleLength = SAMPLE_NANOS;
     private long idle = -1, total = -1;
-    private boolean busy;
+    private boolean busy, readable;
+    /** A fresh sample has begun and has no verdict yet. */
+    private boolean measuring;
+    /** The idle CPUs of the last sample, and the workers spawned since it. */
+    private double idleCpus;
+    private int spawnedSinceSample;
     private long loggedAt = Long.MIN_VALUE;
     private long handled = -1;
     private long handledChangedAt;
     private long shortSince = NOT_SHORT;
 
-    /** {@code growAnyway}: the growWhenCpuBusy option (then spares are never held). */
+    /**
+     * {@code growAnyway}: the growWhenCpuBusy option (then the CPUs set no limit); the CPUs are this JVM's
+     * available processors.
+     */
     CpuBusy(prefork.Log log, boolean growAnyway) {
-        this(log, growAnyway, Path.of("/proc/stat"));
+        this(log, growAnyway, Path.of("/proc/stat"), Runtime.getRuntime().availableProcessors());
     }
 
-    /** The same, reading {@code stat} instead of /proc/stat (tests). */
-    CpuBusy(prefork.Log log, boolean growAnyway, Path stat) {
+    /** The same, reading {@code stat} instead of /proc/stat, for a machine of {@code cpus} CPUs (tests). */
+    CpuBusy(prefork.Log log, boolean growAnyway, Path stat, int cpus) {
         this.log = log;
         this.growAnyway = growAnyway;
         this.stat = stat;
+        this.cpus = Math.max(1, cpus);
     }
 
     /**
-     * Whether a shortage of spare workers should spawn nothing now: every CPU is busy, growWhenCpuBusy is off, and
-     * the pool made progress in the last {@link #STALL_NANOS} of the shortage ({@code requestsHandled}, the sum of
-     * its workers' request counts, changed; a shortage younger than that counts as progress). Call it on every
-     * turn; logs a held shortage at most once a minute. /proc/stat is read only when the answer depends on it
-     * (a shortage that would be held if the CPUs are busy), at most every {@link #SAMPLE_NANOS}: its first read
-     * in a shortage judges the CPUs over the time since the previous read (about 150 microseconds a read on
-     * these machines, most of it the kernel's, which an idle pool no longer pays 4 times a second).
+     * How many workers a shortage of spare workers may spawn now (besides those minServers lacks, which are always
+     * spawned): {@link #NO_LIMIT} when spares are not short, growWhenCpuBusy is set, /proc/stat cannot be read,
+     * or the pool made no progress in the last {@link #STALL_NANOS} of the shortage ({@code requestsHandled}, the
+     * sum of its workers' request counts, did not change; a shortage younger than that counts as progress);
+     * 0 while every CPU is busy or a fresh sample is measured (at most {@link #FRESH_SAMPLE_NANOS}); else the
+     * idle CPUs of the last sample, rounded and at least 1, less the workers {@link #spawned} since it. Call it
+     * on every turn; logs a held shortage at most once a minute. /proc/stat is read only when the answer depends
+     * on it, at most every {@link #SAMPLE_NANOS} (about 150 microseconds a read on these machines, most of it
+     * the kernel's).
      */
-    boolean holdSpares(boolean spareShort, int workers, long requestsHandled, long nowNanos) {
+    int spawnRoom(boolean spareShort, int workers, long requestsHandled, long nowNanos) {
         if (requestsHandled != handled) {
             handled = requestsHandled;
             handledChangedAt = nowNanos;
@@ -63,27 +92,54 @@ final class CpuBusy {
             shortSince = nowNanos;
         }
         boolean progressing = nowNanos - Math.max(handledChangedAt, shortSince) < STALL_NANOS;
-        boolean hold = spareShort && !growAnyway && progressing && allBusy(nowNanos);
-        if (hold && (loggedAt == Long.MIN_VALUE || nowNanos - loggedAt >= LOG_INTERVAL_NANOS)) {
-            loggedAt = nowNanos;
-            log.log("spare workers short at " + workers + " workers, but every CPU is busy: not spawning more while"
-                    + " they finish requests (growWhenCpuBusy=true spawns anyway)");
+        if (!spareShort || growAnyway || !progressing) {
+            return NO_LIMIT;
         }
-        return hold;
+        boolean allBusy = allBusy(nowNanos);
+        if (!readable) {
+            return NO_LIMIT;
+        }
+        if (measuring) {
+            return 0;
+        }
+        if (allBusy) {
+            if (loggedAt == Long.MIN_VALUE || nowNanos - loggedAt >= LOG_INTERVAL_NANOS) {
+                loggedAt = nowNanos;
+                log.log("spare workers short at " + workers + " workers, but every CPU is busy: not spawning more"
+                        + " while they finish requests (growWhenCpuBusy=true spawns anyway)");
+            }
+            return 0;
+        }
+        return Math.max(0, Math.max(1, (int) Math.round(idleCpus)) - spawnedSinceSample);
     }
 
-    /** Whether every CPU was busy over the last sample interval, as of {@code nowNanos}. */
+    /** Counts {@code count} workers just spawned against the room of the current sample. */
+    void spawned(int count) {
+        spawnedSinceSample += count;
+    }
+
+    /**
+     * Whether every CPU was busy over the last sample interval, as of {@code nowNanos}; false while a fresh sample
+     * is under way and when /proc/stat cannot be read.
+     */
     boolean allBusy(long nowNanos) {
-        if (sampledAt != Long.MIN_VALUE && nowNanos - sampledAt < SAMPLE_NANOS) {
+        if (sampledAt != Long.MIN_VALUE && nowNanos - sampledAt < sampleLength) {
             return busy;
         }
+        boolean stale = sampledAt == Long.MIN_VALUE || nowNanos - sampledAt > STALE_NANOS;
         sampledAt = nowNanos;
         long[] ticks = read(stat);
+        readable = ticks != null;
         if (ticks == null) {
+            measuring = false;
             return busy = false;
         }
         long idleDelta = ticks[0] - idle, totalDelta = ticks[1] - total;
-        busy = idle >= 0 && totalDelta > 0 && idleDelta < IDLE_FRACTION * totalDelta;
+        busy = !stale && totalDelta > 0 && idleDelta < IDLE_FRACTION * totalDelta;
+        idleCpus = totalDelta > 0 ? cpus * (double) idleDelta / totalDelta : cpus;
+        spawnedSinceSample = 0;
+        measuring = stale;
+        sampleLength = stale ? FRESH_SAMPLE_NANOS : SAMPLE_NANOS;
         idle = ticks[0];
         total = ticks[1];
         return busy;

@@ -8,10 +8,10 @@ import prefork.PoolBounds;
  * When spares run short a batch of the current spawn rate is started, and the rate doubles on each consecutive
  * shortage (1, 2, 4 ... 32) and drops back to 1 once spares suffice, as in Apache's prefork MPM;
  * idle workers beyond maxSpareServers are retired one per {@code retireIntervalNanos} of unbroken surplus,
- * never below minServers, never a busy one. While every CPU is busy and the workers finish requests
- * ({@link CpuBusy}) a shortage of spares spawns nothing unless growWhenCpuBusy is set: a JVM's start costs
- * about 0.15 s of CPU, taken from the workers that serve, and more workers than can run do not serve more
- * (BENCHMARKS.md).
+ * never below minServers, never a busy one. A shortage's batch is also bounded by the room the CPUs have
+ * ({@link CpuBusy}, unless growWhenCpuBusy is set): none while every CPU is busy and the workers finish
+ * requests, no more than the idle CPUs could run otherwise. A JVM's start costs about 0.15 s of CPU, taken from
+ * the workers that serve, and more workers than can run do not serve more (BENCHMARKS.md).
  */
 final class SparePolicy {
     static final int MAX_SPAWN_RATE = 32;
@@ -26,21 +26,22 @@ final class SparePolicy {
 
     /** Workers to spawn now, for a pool of {@code total} workers of which {@code spare} are idle or starting. */
     int toSpawn(PoolBounds bounds, int total, int spare) {
-        return toSpawn(bounds, total, spare, false);
+        return toSpawn(bounds, total, spare, CpuBusy.NO_LIMIT);
     }
 
     /**
-     * The same; with {@code holdSpares} (every CPU is busy: a new worker would only take CPU from the serving
-     * ones) only the workers minServers lacks, and the spawn rate does not ramp up meanwhile.
+     * The same, spawning for a shortage of spares at most {@code cpuRoom} workers ({@link CpuBusy#spawnRoom}):
+     * with 0 (every CPU is busy: a new worker would only take CPU from the serving ones) only the workers
+     * minServers lacks, and the spawn rate does not ramp up meanwhile.
      */
-    int toSpawn(PoolBounds bounds, int total, int spare, boolean holdSpares) {
+    int toSpawn(PoolBounds bounds, int total, int spare, int cpuRoom) {
         int forMinimum = Math.max(0, bounds.minServers() - total);
         int spareShort = spareShortage(bounds, total, spare);
-        if (holdSpares && spareShort > 0) {
+        if (cpuRoom <= 0 && spareShort > 0) {
             return forMinimum;
         }
         int room = Math.max(0, bounds.maxServers() - total - forMinimum);
-        int extra = spareShort > 0 ? Math.min(room, spawnRate) : 0;
+        int extra = spareShort > 0 ? Math.min(Math.min(room, spawnRate), cpuRoom) : 0;
         if (extra > 0) {
             spawnRate = Math.min(MAX_SPAWN_RATE, spawnRate * 2);
         } else if (spareShort == 0) {

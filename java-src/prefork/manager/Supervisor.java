@@ -260,15 +260,17 @@ final class Supervisor implements Runnable {
         PoolCensus pool = PoolCensus.of(workers.values(), generations.current(), scoreboard);
         int total = pool.total(), spare = pool.idle() + pool.starting();
         saturation.observe(spare == 0 && total >= bounds.maxServers(), bounds.maxServers(), System.nanoTime());
-        boolean hold = cpu.holdSpares(SparePolicy.sparesShort(bounds, total, spare), total, pool.requestsHandled(),
+        int cpuRoom = cpu.spawnRoom(SparePolicy.sparesShort(bounds, total, spare), total, pool.requestsHandled(),
                 System.nanoTime());
-        int spawn = sparePolicy.toSpawn(bounds, total, spare, hold);
+        int spawn = sparePolicy.toSpawn(bounds, total, spare, cpuRoom);
         if (!everReady) { // the first worker boots alone (sooner than with the rest competing), then the rest
             spawn = Math.min(spawn, pool.starting() == 0 ? 1 : 0);
         }
-        for (int i = 0; i < spawn && backoff.maySpawn() && shutdownDeadline == null; i++) {
+        int spawned = 0;
+        for (; spawned < spawn && backoff.maySpawn() && shutdownDeadline == null; spawned++) {
             spawn();
         }
+        cpu.spawned(spawned);
         peakWorkers = Math.max(peakWorkers, total + spawn);
         pool.oldestIdle(sparePolicy.toRetire(bounds, total, pool.idle(), System.nanoTime()))
                 .forEach(w -> requestStop(w, "retired (surplus idle worker)"));

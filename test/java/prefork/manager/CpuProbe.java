@@ -7,12 +7,20 @@ import prefork.CapturingLog;
 public final class CpuProbe {
     private CpuProbe() {}
 
-    /** Whether every CPU was busy over the next {@code interval} (at least CpuBusy's sample interval), as the manager judges it. */
+    /**
+     * Whether every CPU was busy in each sample interval of the manager's (CpuBusy's) over the next
+     * {@code interval} (at least one sample interval), as the manager judges it.
+     */
     public static boolean everyCpuBusy(Duration interval) throws InterruptedException {
         CpuBusy cpu = new CpuBusy(new CapturingLog(), false);
-        long start = System.nanoTime();
-        cpu.allBusy(start);
-        Thread.sleep(Math.max(interval.toMillis(), CpuBusy.SAMPLE_NANOS / 1_000_000));
-        return cpu.allBusy(Math.max(System.nanoTime(), start + CpuBusy.SAMPLE_NANOS));
+        long start = System.nanoTime(), at = start;
+        cpu.allBusy(start); // the first read starts a sample
+        boolean busy = true;
+        while (at - start < Math.max(interval.toNanos(), CpuBusy.SAMPLE_NANOS)) {
+            Thread.sleep(CpuBusy.SAMPLE_NANOS / 1_000_000);
+            at = Math.max(System.nanoTime(), at + CpuBusy.SAMPLE_NANOS);
+            busy &= cpu.allBusy(at);
+        }
+        return busy;
     }
 }

@@ -34,10 +34,20 @@ class SparePolicyTest {
     void whileEveryCpuIsBusyAShortageSpawnsOnlyWhatMinServersLacksAndTheRampWaits() {
         SparePolicy policy = new SparePolicy(SECOND);
         assertEquals(1, policy.toSpawn(bounds, 5, 0), "not held: one more");
-        assertEquals(0, policy.toSpawn(bounds, 6, 0, true), "held: no spare worker");
-        assertEquals(0, policy.toSpawn(bounds, 6, 0, true), "still held");
-        assertEquals(2, policy.toSpawn(bounds, 6, 0, false), "released: the ramp goes on from where it was");
-        assertEquals(2, new SparePolicy(SECOND).toSpawn(bounds, 3, 0, true), "held, but minServers is still kept");
+        assertEquals(0, policy.toSpawn(bounds, 6, 0, 0), "held: no spare worker");
+        assertEquals(0, policy.toSpawn(bounds, 6, 0, 0), "still held");
+        assertEquals(2, policy.toSpawn(bounds, 6, 0, CpuBusy.NO_LIMIT), "released: the ramp goes on from where it was");
+        assertEquals(2, new SparePolicy(SECOND).toSpawn(bounds, 3, 0, 0), "held, but minServers is still kept");
+    }
+
+    @Test
+    void aShortageSpawnsNoMoreThanTheCpusHaveRoomFor() {
+        SparePolicy policy = new SparePolicy(SECOND);
+        policy.toSpawn(bounds, 5, 0);
+        policy.toSpawn(bounds, 6, 0);
+        assertEquals(1, policy.toSpawn(bounds, 8, 0, 1), "the ramp is at 4, the CPUs have room for 1");
+        assertEquals(3, policy.toSpawn(bounds, 2, 0, 0), "minServers' 3 are spawned whatever the CPUs' room");
+        assertEquals(4, new SparePolicy(SECOND).toSpawn(bounds, 1, 0, 1), "minServers' 4, and 1 for the shortage");
     }
 
     @Test
