@@ -32,6 +32,8 @@ import prefork.Options;
  */
 public final class ClassDataArchive {
     private static final long TRAINING_LIMIT_SECONDS = 120;
+    /** How long the check's output may go on after its JVM has exited (a process it started that keeps the pipe). */
+    private static final long OUTPUT_WAIT_MILLIS = 2_000;
     private final Path archive;
     private final ArchiveFormat format;
     private final Log log;
@@ -224,8 +226,9 @@ public final class ClassDataArchive {
     /**
      * Whether a JVM with the workers' flags maps the archive; if not, stops handing it out and says why, once.
      * What is there must be a regular file (a FIFO would block the JVM that opens it); the check JVM gets
-     * {@link #TRAINING_LIMIT_SECONDS} to answer, and its output (a few lines; the pipe holds 64 KiB) is read once
-     * it has exited or been killed, so a JVM that hangs cannot hold this thread.
+     * {@link #TRAINING_LIMIT_SECONDS} to answer, and its output is read from its start on a thread of its own
+     * ({@link OutputHead}), so a JVM that prints more than a pipe holds does not block, and neither a JVM that
+     * hangs nor a process that keeps its pipe open (a wrapper script's JVM) can hold this thread.
      */
     private boolean usable(List<String> checkCommand) {
         if (!Files.isRegularFile(archive)) { // replaced since this server's start (a link to a file is one, as at start)
@@ -240,12 +243,14 @@ public final class ClassDataArchive {
             ChildEnvironment.clean(builder.environment());
             Process check = builder.start();
             training = check;
+            OutputHead head = OutputHead.of(check, "prefork-class-data-archive-check");
             boolean answered = check.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS);
             if (!answered) {
+                check.descendants().forEach(ProcessHandle::destroyForcibly);
                 check.destroyForcibly();
                 check.waitFor(10, TimeUnit.SECONDS);
             }
-            String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String output = head.text(OUTPUT_WAIT_MILLIS);
             String status;
             if (!answered) {
                 status = "no answer in " + TRAINING_LIMIT_SECONDS + " s";

@@ -125,7 +125,8 @@ final class Supervisor implements Runnable {
         thread = Thread.currentThread();
         try {
             HookRunner.run(config.log(), "preLoop", () -> hooks.preLoop(server));
-            for (long wait = 0; !finished; wait = pace.next(workers.values(), scoreboard, shutdownDeadline != null)) {
+            for (long wait = 0; !finished; wait = pace.next(workers.values(), scoreboard,
+                    shutdownDeadline != null || !lingering.isEmpty())) {
                 tasks.runWaiting(wait, config.log()); // the first turn spawns at once
                 try {
                     step();

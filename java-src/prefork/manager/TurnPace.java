@@ -10,7 +10,8 @@ import prefork.internal.Scoreboard;
  * and for up to {@link #EXITING_NANOS} after a worker's output pipe ended, until it is reaped (the pipe ends a
  * moment before the kernel makes the process reapable);
  * <li>{@link #CHANGING_MILLIS} while the pool changes: since the previous turn a worker came or went, turned
- * busy or idle, or finished a request; or a worker is stopping, or the server shuts down;
+ * busy or idle, or finished a request; or a worker is stopping, the server shuts down, or the process group of
+ * a gone worker is waited for ({@link LingeringGroups}: its KILL then comes within 50 ms of its deadline);
  * <li>{@link #QUIET_MILLIS} once a turn finds nothing changed, so that an idle manager wakes 5 times a second
  * instead of 20.
  * </ul>
@@ -24,8 +25,11 @@ final class TurnPace {
     static final long EXITING_NANOS = 1_000_000_000L;
     private long workers = -1, idle = -1, requests = -1;
 
-    /** The wait after a turn that left {@code pool} (every worker the supervisor knows) as it is now. */
-    long next(Collection<WorkerHandle> pool, Scoreboard scoreboard, boolean shuttingDown) {
+    /**
+     * The wait after a turn that left {@code pool} (every worker the supervisor knows) as it is now;
+     * {@code windingDown}: the server shuts down, or a gone worker's process group is waited for.
+     */
+    long next(Collection<WorkerHandle> pool, Scoreboard scoreboard, boolean windingDown) {
         long now = System.nanoTime(), idleNow = 0, requestsNow = 0;
         boolean watching = false, stopping = false;
         for (WorkerHandle worker : pool) {
@@ -42,6 +46,6 @@ final class TurnPace {
         if (watching) {
             return WATCHING_MILLIS;
         }
-        return changed || stopping || shuttingDown ? CHANGING_MILLIS : QUIET_MILLIS;
+        return changed || stopping || windingDown ? CHANGING_MILLIS : QUIET_MILLIS;
     }
 }

@@ -47,8 +47,9 @@ final class WorkerHandle {
         if (killCause != null) {
             return killCause;
         }
-        if (stopRequested && WaitStatus.signal(status) == prefork.internal.Native.SIGTERM) {
-            // asked to stop in its JVM's first milliseconds, before even the JVM's own TERM handling: nothing was in flight
+        if (stopRequested && !ready && WaitStatus.signal(status) == prefork.internal.Native.SIGTERM) {
+            // asked to stop in its JVM's first milliseconds, before even the JVM's own TERM handling: nothing was
+            // in flight (a ready worker handles TERM itself, so one that dies of it was killed by something else)
             return stopCause != null ? stopCause : ExitCause.STOPPED;
         }
         if (status == -1 || WaitStatus.signal(status) != 0) {

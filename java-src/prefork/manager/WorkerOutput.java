@@ -37,6 +37,8 @@ final class WorkerOutput implements AutoCloseable {
     /** How long {@link #lastLines} waits for a dead worker's pipe to reach EOF. */
     static final Duration EOF_LIMIT = Duration.ofMillis(500);
     private static final int POLLIN = 0x1, FOREVER = -1;
+    /** How often the pipes are looked at if the wake pipe ever fails (it cannot wake the thread then). */
+    static final int WITHOUT_WAKE_MILLIS = 50;
     private final Log log;
     /** The wake pipe: {read fd, write fd}, both non-blocking; closed (guarded by itself) when the thread ends. */
     private final int[] wake;
@@ -153,19 +155,29 @@ final class WorkerOutput implements AutoCloseable {
 
     private void pump() {
         byte[] buffer = new byte[8192];
+        boolean wakeFailed = false;
         try {
             while (!pipes.isEmpty() || !closing) {
                 Integer[] fds = pipes.keySet().toArray(Integer[]::new);
                 int[] pollfds = new int[(fds.length + 1) * 2];
-                pollfds[0] = wake[0];
+                pollfds[0] = wakeFailed ? -1 : wake[0]; // poll skips a negative fd
                 pollfds[1] = POLLIN;
                 for (int i = 0; i < fds.length; i++) {
                     pollfds[2 * i + 2] = fds[i];
                     pollfds[2 * i + 3] = POLLIN;
                 }
                 boolean last = closing;
-                int ready = Native.libc().poll(pollfds, fds.length + 1, last ? 0 : FOREVER);
-                if (ready > 0 && (pollfds[1] >>> 16) != 0) {
+                int ready = Native.libc().poll(pollfds, fds.length + 1,
+                        last ? 0 : wakeFailed ? WITHOUT_WAKE_MILLIS : FOREVER);
+                int wakeEvents = pollfds[1] >>> 16;
+                if (ready > 0 && (wakeEvents & ~POLLIN) != 0) {
+                    // an error or an invalid fd (closed by a stray close elsewhere) would make every poll return
+                    // at once: stop watching it, and look at the pipes on a timer instead
+                    wakeFailed = true;
+                    log.log("worker output: the reader's wake pipe failed (poll events 0x"
+                            + Integer.toHexString(wakeEvents) + "); it looks at the pipes every "
+                            + WITHOUT_WAKE_MILLIS + " ms from now on");
+                } else if (ready > 0 && wakeEvents != 0) {
                     while (Native.libc().read(wake[0], buffer, buffer.length) > 0) {
                         // emptied: the loop looks at the pipes and at closing again
                     }

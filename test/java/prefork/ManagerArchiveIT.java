@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The manager's class data archive through the launcher script (target/prefork, copied with prefork.jar and
  * lib/ into an installation of its own): the first start makes it, the next one maps it (the JVM's class
- * loading log says where prefork.Launcher came from), one made for other jars is rebuilt, and one that others
- * may write is not mapped.
+ * loading log says where prefork.Launcher came from), one made for other jars is rebuilt, one that others
+ * may write is not mapped, and a FIFO in its place is neither opened nor kept.
  */
 @Timeout(180)
 class ManagerArchiveIT {
@@ -89,6 +89,27 @@ class ManagerArchiveIT {
         String log = Files.readString(dir.resolve("start-2.log"));
         assertTrue(log.contains("manager class data archive: not used: " + archive + " is writable by others (rw-rw-rw-)"), log);
         assertEquals(made, Files.getLastModifiedTime(archive), "not replaced");
+    }
+
+    @Test
+    void aFifoInPlaceOfTheArchiveIsNotOpenedAndIsReplacedByARegularArchive() throws Exception {
+        Path dir = fresh("fifo");
+        Path archive = trainedArchive(dir);
+        Files.delete(archive);
+        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", archive.toString()).inheritIO().start();
+        assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo");
+
+        // a JVM that opened the FIFO (the script's, or the manager's check) would wait for a writer forever
+        Process manager = start(dir, "start-2");
+        Await.until(Duration.ofSeconds(90), "a regular archive replaces the FIFO",
+                () -> Files.isRegularFile(archive, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        stopAndWait(manager);
+        assertFalse(Files.readString(dir.resolve("start-2.classes")).contains(FROM_ARCHIVE), "nothing was mapped");
+        assertTrue(Files.readString(dir.resolve("start-2.log")).contains("manager class data archive " + archive
+                + " is not a regular file; rebuilding it"), Files.readString(dir.resolve("start-2.log")));
+
+        run(dir, "start-3");
+        assertTrue(Files.readString(dir.resolve("start-3.classes")).contains(FROM_ARCHIVE), "the rebuilt one is mapped");
     }
 
     /** Installs the launcher in {@code dir}, starts it once, waits for its archive and stops it; the archive. */

@@ -25,6 +25,8 @@ final class FakeWorkers implements WorkerProcesses {
     volatile boolean bootHangs;
     /** Told of each fake worker's exit, as WorkerOutput tells the supervisor of a real one's (its pipe ended). */
     volatile java.util.function.LongConsumer exitListener = pid -> {};
+    /** Exits are not told to {@link #exitListener}: a process the worker started still holds its output pipe. */
+    volatile boolean exitsUntold;
 
     FakeWorkers(Scoreboard scoreboard) {
         this.scoreboard = scoreboard;
@@ -68,7 +70,9 @@ final class FakeWorkers implements WorkerProcesses {
 
     private void exited(long pid, int status) {
         exits.put(pid, status);
-        exitListener.accept(pid);
+        if (!exitsUntold) {
+            exitListener.accept(pid);
+        }
     }
 
     @Override

@@ -142,6 +142,19 @@ class SupervisorTest {
     }
 
     @Test
+    void aWorkerWhoseOutputPipeOutlivesItIsReapedByTheSweep() throws Exception {
+        start(new PoolBounds(2, 4, 0, 4));
+        Await.until(Duration.ofSeconds(5), "2 ready", () -> count(WorkerState.IDLE) == 2);
+        workers.exitsUntold = true; // as if a grandchild kept the pipe open: the supervisor hears nothing of the exit
+        long victim = snapshot().get(0).pid();
+        workers.kill(victim);
+        RecordingHooks.Exit exit = hooks.awaitExit(victim, Duration.ofSeconds(10));
+        assertEquals(ExitCause.CRASHED, exit.cause(), "reaped by the once-a-second waitpid of every worker");
+        Await.until(Duration.ofSeconds(5), "replaced", () -> snapshot().size() == 2
+                && snapshot().stream().noneMatch(w -> w.pid() == victim));
+    }
+
+    @Test
     void aWorkerStuckInBootIsKilledAfterStartTimeoutAndCountsAsABootFailure() throws Exception {
         start(new PoolBounds(1, 1, 0, 1), Duration.ofMillis(500));
         Await.until(Duration.ofSeconds(5), "1 ready", () -> count(WorkerState.IDLE) == 1);

@@ -50,7 +50,7 @@ class TurnPaceTest {
         assertEquals(TurnPace.QUIET_MILLIS, next(List.of(a, b)));
         assertEquals(TurnPace.CHANGING_MILLIS, next(List.of(a)), "a worker went");
         assertEquals(TurnPace.QUIET_MILLIS, next(List.of(a)));
-        assertEquals(TurnPace.CHANGING_MILLIS, pace.next(List.of(a), scoreboard, true), "shutting down");
+        assertEquals(TurnPace.CHANGING_MILLIS, pace.next(List.of(a), scoreboard, true), "shutting down, or a gone worker's group lingers");
     }
 
     @Test

@@ -40,5 +40,7 @@ class WorkerHandleTest {
         assertEquals(ExitCause.EXITED, ready.exitCause(exited(0), 5));
         ready.stopRequested = true;
         assertEquals(ExitCause.STOPPED, ready.exitCause(exited(0), 5));
+        assertEquals(ExitCause.CRASHED, ready.exitCause(15, 5),
+                "asked to stop, but a ready worker handles TERM itself: dying of one is something else's doing");
     }
 }
