@@ -68,13 +68,8 @@ class ManagerArchiveIT {
 
         Process manager = start(dir, "start-2");
         Await.until(Duration.ofSeconds(90), "the archive is replaced", () -> replaced(archive, before));
-        stopAndWait(manager);
-        assertFalse(Files.readString(dir.resolve("start-2.classes")).contains(FROM_ARCHIVE), "the stale one is not mapped");
-        assertTrue(Files.readString(dir.resolve("start-2.log")).contains("manager class data archive " + archive
-                + " cannot be used by this JDK and these jars; rebuilding it"), Files.readString(dir.resolve("start-2.log")));
-
-        run(dir, "start-3");
-        assertTrue(Files.readString(dir.resolve("start-3.classes")).contains(FROM_ARCHIVE), "the rebuilt one is mapped");
+        assertRebuiltThenMapped(manager, dir, "manager class data archive " + archive
+                + " cannot be used by this JDK and these jars; rebuilding it");
     }
 
     @Test
@@ -103,10 +98,18 @@ class ManagerArchiveIT {
         Process manager = start(dir, "start-2");
         Await.until(Duration.ofSeconds(90), "a regular archive replaces the FIFO",
                 () -> Files.isRegularFile(archive, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertRebuiltThenMapped(manager, dir, "manager class data archive " + archive
+                + " is not a regular file; rebuilding it");
+    }
+
+    /**
+     * Stops {@code manager} ("start-2", whose archive has been rebuilt): it mapped nothing and logged
+     * {@code why}; then the next start ("start-3") maps the rebuilt archive.
+     */
+    private void assertRebuiltThenMapped(Process manager, Path dir, String why) throws Exception {
         stopAndWait(manager);
         assertFalse(Files.readString(dir.resolve("start-2.classes")).contains(FROM_ARCHIVE), "nothing was mapped");
-        assertTrue(Files.readString(dir.resolve("start-2.log")).contains("manager class data archive " + archive
-                + " is not a regular file; rebuilding it"), Files.readString(dir.resolve("start-2.log")));
+        assertTrue(Files.readString(dir.resolve("start-2.log")).contains(why), Files.readString(dir.resolve("start-2.log")));
 
         run(dir, "start-3");
         assertTrue(Files.readString(dir.resolve("start-3.classes")).contains(FROM_ARCHIVE), "the rebuilt one is mapped");
